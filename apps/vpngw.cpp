@@ -1,0 +1,42 @@
+// The vpngw command. Subcommands parse arguments and hand over to the libraries.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <spdlog/spdlog.h>
+
+#include "control/gateway.hpp"
+#include "control/gateway_config.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"vpngw: a software VPN gateway that emulates AWS hybrid connectivity"};
+  app.require_subcommand(1);
+
+  auto* gateway = app.add_subcommand("gateway", "run one gateway from a config file");
+  std::string config_path, stats_path;
+  bool check_only = false;
+  gateway->add_option("-c,--config", config_path, "gateway config (TOML), see docs/gateway-config.md")->required();
+  gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
+  gateway->add_flag("--check", check_only, "validate the config and exit");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (gateway->parsed()) {
+    try {
+      auto cfg = vpngw::load_gateway_config(config_path);
+      if (check_only) {
+        std::cout << config_path << ": ok (" << cfg.tunnels.size() << " tunnels, " << cfg.routes.size()
+                  << " routes)\n";
+        return 0;
+      }
+      vpngw::Gateway gw(std::move(cfg));
+      gw.run(stats_path);
+      return 0;
+    } catch (const vpngw::ConfigError& e) {
+      std::cerr << "vpngw: config error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "vpngw: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  return 0;
+}

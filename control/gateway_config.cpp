@@ -1,0 +1,281 @@
+#include "control/gateway_config.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace vpngw {
+namespace {
+
+// Walks one TOML table, remembers which keys were read, and reports the rest as unknown: a
+// misspelt key must not silently fall back to a default.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string path, const std::string& source)
+      : t_(t), path_(std::move(path)), source_(source) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& value, const std::string& allowed) const {
+    throw ConfigError(source_ + ": key '" + full(key) + "'" + (value.empty() ? "" : " = " + value) + ": " + allowed);
+  }
+
+  std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const std::string& source() const { return source_; }
+
+  const toml::node* node(const std::string& key) {
+    seen_.insert(key);
+    return t_.get(key);
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (auto s = n->value<std::string>(); s && n->is_string()) return *s;
+    fail(key, describe(*n), "must be a string");
+  }
+
+  std::string required_string(const std::string& key, const std::string& what) {
+    auto s = string(key);
+    if (!s) fail(key, "", "missing; " + what);
+    return *s;
+  }
+
+  std::optional<int64_t> integer(const std::string& key, int64_t lo, int64_t hi) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(key, describe(*n), "must be an integer in " + std::to_string(lo) + "-" + std::to_string(hi));
+    const int64_t v = *n->value<int64_t>();
+    if (v < lo || v > hi) fail(key, std::to_string(v), "allowed range is " + std::to_string(lo) + "-" + std::to_string(hi));
+    return v;
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail(key, describe(*n), "must be true or false");
+    return *n->value<bool>();
+  }
+
+  const toml::table* table(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(key, describe(*n), "must be a table ([" + full(key) + "])");
+    return n->as_table();
+  }
+
+  const toml::array* array_of_tables(const std::string& key) {
+    const toml::node* n = node(key);
+    if (!n) return nullptr;
+    if (!n->is_array_of_tables()) fail(key, describe(*n), "must be an array of tables ([[" + full(key) + "]])");
+    return n->as_array();
+  }
+
+  void reject_unknown() const {
+    for (const auto& [k, v] : t_) {
+      if (!seen_.count(std::string(k.str()))) {
+        fail(std::string(k.str()), "", "unknown key (see docs/gateway-config.md for the keys allowed here)");
+      }
+    }
+  }
+
+  static std::string describe(const toml::node& n) {
+    if (auto v = n.value_exact<std::string>()) return "\"" + *v + "\"";
+    if (auto v = n.value_exact<int64_t>()) return std::to_string(*v);
+    if (auto v = n.value_exact<bool>()) return *v ? "true" : "false";
+    if (auto v = n.value_exact<double>()) return std::to_string(*v);
+    if (n.is_table()) return "(a table)";
+    if (n.is_array()) return "(an array)";
+    return "(a date or time)";
+  }
+
+ private:
+  const toml::table& t_;
+  std::string path_;
+  const std::string& source_;
+  std::set<std::string> seen_;
+};
+
+std::vector<uint8_t> parse_hex(TableReader& r, const std::string& key, const std::string& text) {
+  std::string_view s = text;
+  if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
+  if (s.empty() || s.size() % 2 != 0) r.fail(key, "\"" + text + "\"", "must be an even number of hex digits, optionally with 0x");
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    auto digit = [&](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      r.fail(key, "\"" + text + "\"", std::string("'") + c + "' is not a hex digit");
+    };
+    out.push_back(uint8_t(digit(s[i]) << 4 | digit(s[i + 1])));
+  }
+  return out;
+}
+
+uint32_t parse_spi(TableReader& r) {
+  const toml::node* n = r.node("spi");
+  if (!n) r.fail("spi", "", "missing; a 32-bit SPI, e.g. \"0x0000abcd\" or 43981 (256-4294967295)");
+  int64_t v = -1;
+  if (n->is_integer()) {
+    v = *n->value<int64_t>();
+  } else if (n->is_string()) {
+    const auto bytes = parse_hex(r, "spi", *n->value<std::string>());
+    if (bytes.size() > 4) r.fail("spi", TableReader::describe(*n), "an SPI has at most 4 bytes");
+    v = 0;
+    for (uint8_t b : bytes) v = v << 8 | b;
+  } else {
+    r.fail("spi", TableReader::describe(*n), "must be a hex string or an integer");
+  }
+  // 1-255 are reserved by IANA and 0 is never sent (RFC 4303 2.1).
+  if (v < 256 || v > UINT32_MAX) r.fail("spi", std::to_string(v), "allowed range is 256-4294967295 (0-255 are reserved)");
+  return uint32_t(v);
+}
+
+SaConfig parse_sa(const toml::table& t, const std::string& path, const std::string& source) {
+  TableReader r(t, path, source);
+  SaConfig sa;
+  sa.spi = parse_spi(r);
+  const std::string cipher_name = r.required_string(
+      "cipher", "one of aes128gcm16, aes256gcm16, chacha20poly1305, rfc4106(gcm(aes)), rfc7539esp(chacha20,poly1305)");
+  const std::string key_text = r.required_string("key", "hex key material: the key followed by a 4-byte salt");
+  sa.keymat = parse_hex(r, "key", key_text);
+  auto cipher = cipher_from_name(cipher_name, sa.keymat.size());
+  if (!cipher) {
+    if (cipher_name == "rfc4106(gcm(aes))") {
+      r.fail("key", std::to_string(sa.keymat.size()) + " bytes",
+             "rfc4106(gcm(aes)) takes 20 bytes (AES-128 key + salt) or 36 bytes (AES-256 key + salt)");
+    }
+    r.fail("cipher", "\"" + cipher_name + "\"",
+           "allowed: aes128gcm16, aes256gcm16, chacha20poly1305, rfc4106(gcm(aes)), rfc7539esp(chacha20,poly1305)");
+  }
+  sa.cipher = *cipher;
+  const size_t want = cipher_info(sa.cipher).key_len + kAeadSaltLen;
+  if (sa.keymat.size() != want) {
+    r.fail("key", std::to_string(sa.keymat.size()) + " bytes",
+           std::string(cipher_info(sa.cipher).name) + " takes " + std::to_string(want) + " bytes (" +
+               std::to_string(want - kAeadSaltLen) + " key + 4 salt)");
+  }
+  r.reject_unknown();
+  return sa;
+}
+
+IpAddress parse_address(TableReader& r, const std::string& key, const std::string& text) {
+  auto a = IpAddress::parse(text);
+  if (!a) r.fail(key, "\"" + text + "\"", "must be an IPv4 or IPv6 address");
+  return *a;
+}
+
+}  // namespace
+
+GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    throw ConfigError(os.str());
+  }
+
+  GatewayConfig cfg;
+  TableReader top(root, "", source);
+
+  if (const auto* g = top.table("gateway")) {
+    TableReader r(*g, "gateway", source);
+    if (auto name = r.string("name")) cfg.name = *name;
+    r.reject_unknown();
+  }
+
+  const auto* outside = top.table("outside");
+  if (!outside) top.fail("outside", "", "missing; [outside] needs address (and optionally port)");
+  {
+    TableReader r(*outside, "outside", source);
+    cfg.outside_address = parse_address(r, "address", r.required_string("address", "the local outside IP address"));
+    if (auto port = r.integer("port", 1, 65535)) cfg.outside_port = uint16_t(*port);
+    r.reject_unknown();
+  }
+
+  if (const auto* tun = top.table("tun")) {
+    TableReader r(*tun, "tun", source);
+    if (auto name = r.string("name")) {
+      if (name->empty() || name->size() > 15) r.fail("name", "\"" + *name + "\"", "an interface name of 1-15 characters");
+      cfg.tun_name = *name;
+    }
+    if (auto mtu = r.integer("mtu", 576, 9000)) cfg.tun_mtu = uint32_t(*mtu);
+    if (auto addr = r.string("address")) {
+      const size_t slash = addr->find('/');
+      auto a = IpAddress::parse(std::string_view(*addr).substr(0, slash));
+      // Accept "169.254.10.1/30": an address with its subnet length, as `ip addr add` does.
+      unsigned len = 0;
+      bool len_ok = slash != std::string::npos;
+      if (len_ok) {
+        try {
+          len = unsigned(std::stoul(addr->substr(slash + 1)));
+        } catch (...) {
+          len_ok = false;
+        }
+      }
+      if (!a || !len_ok || len > (a->v6 ? 128u : 32u)) {
+        r.fail("address", "\"" + *addr + "\"", "an address with its prefix length, e.g. \"169.254.10.1/30\"");
+      }
+      cfg.tun_address = *a;
+      cfg.tun_prefix_len = uint8_t(len);
+    }
+    r.reject_unknown();
+  }
+
+  std::set<std::string> tunnel_names;
+  std::set<uint32_t> inbound_spis;
+  if (const auto* tunnels = top.array_of_tables("tunnel")) {
+    for (size_t i = 0; i < tunnels->size(); ++i) {
+      const std::string path = "tunnel[" + std::to_string(i) + "]";
+      TableReader r(*tunnels->get(i)->as_table(), path, source);
+      TunnelConfig t;
+      t.name = r.required_string("name", "a unique tunnel name");
+      if (!tunnel_names.insert(t.name).second) r.fail("name", "\"" + t.name + "\"", "tunnel names must be unique");
+      t.peer = parse_address(r, "peer", r.required_string("peer", "the far end's outside IP address"));
+      if (t.peer.v6 != cfg.outside_address.v6) r.fail("peer", "\"" + t.peer.to_string() + "\"", "must be the same IP family as outside.address");
+      if (auto port = r.integer("peer_port", 1, 65535)) t.peer_port = uint16_t(*port);
+      if (auto w = r.integer("replay_window", 64, 2048)) t.replay_window = uint32_t(*w);
+      if (auto esn = r.boolean("esn")) t.esn = *esn;
+      const auto* out = r.table("outbound");
+      if (!out) r.fail("outbound", "", "missing; [" + path + ".outbound] with spi, cipher, key");
+      t.outbound = parse_sa(*out, r.full("outbound"), source);
+      const auto* in = r.table("inbound");
+      if (!in) r.fail("inbound", "", "missing; [" + path + ".inbound] with spi, cipher, key");
+      t.inbound = parse_sa(*in, r.full("inbound"), source);
+      if (!inbound_spis.insert(t.inbound.spi).second) {
+        r.fail("inbound.spi", std::to_string(t.inbound.spi), "inbound SPIs must be unique on a gateway");
+      }
+      r.reject_unknown();
+      cfg.tunnels.push_back(std::move(t));
+    }
+  }
+
+  if (const auto* routes = top.array_of_tables("route")) {
+    for (size_t i = 0; i < routes->size(); ++i) {
+      TableReader r(*routes->get(i)->as_table(), "route[" + std::to_string(i) + "]", source);
+      RouteConfig rc;
+      const std::string prefix = r.required_string("prefix", "a destination prefix such as \"10.2.0.0/16\"");
+      auto p = IpPrefix::parse(prefix);
+      if (!p) r.fail("prefix", "\"" + prefix + "\"", "a prefix with no host bits set, e.g. \"10.2.0.0/16\"");
+      rc.prefix = *p;
+      rc.tunnel = r.required_string("tunnel", "the name of a [[tunnel]]");
+      if (!tunnel_names.count(rc.tunnel)) r.fail("tunnel", "\"" + rc.tunnel + "\"", "no [[tunnel]] has that name");
+      r.reject_unknown();
+      cfg.routes.push_back(std::move(rc));
+    }
+  }
+  top.reject_unknown();
+  return cfg;
+}
+
+GatewayConfig load_gateway_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_gateway_config(text.str(), path);
+}
+
+}  // namespace vpngw

@@ -1,0 +1,59 @@
+// The configuration of one gateway (`vpngw gateway --config FILE`), loaded from TOML and fully
+// validated at load time: every error names the file, the key, the value and what is allowed.
+// Reference with an example: docs/gateway-config.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/ip_prefix.hpp"
+#include "dataplane/aead.hpp"
+
+namespace vpngw {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SaConfig {
+  uint32_t spi = 0;
+  Cipher cipher = Cipher::aes_gcm_128;
+  std::vector<uint8_t> keymat;  // key followed by the 4-byte salt, as `ip xfrm state` takes it
+};
+
+struct TunnelConfig {
+  std::string name;
+  IpAddress peer;
+  uint16_t peer_port = 4500;
+  uint32_t replay_window = 1024;
+  bool esn = true;
+  SaConfig outbound;
+  SaConfig inbound;
+};
+
+struct RouteConfig {
+  IpPrefix prefix;
+  std::string tunnel;
+};
+
+struct GatewayConfig {
+  std::string name = "vpngw";
+  IpAddress outside_address;
+  uint16_t outside_port = 4500;
+  std::string tun_name = "vpngw0";
+  uint32_t tun_mtu = 1400;
+  std::optional<IpAddress> tun_address;  // an inside address, like a VTI's 169.254.x.x/30
+  uint8_t tun_prefix_len = 32;
+  std::vector<TunnelConfig> tunnels;
+  std::vector<RouteConfig> routes;
+};
+
+// `source` names the input in error messages (usually the file path).
+GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string& source);
+GatewayConfig load_gateway_config(const std::string& path);
+
+}  // namespace vpngw

@@ -1,0 +1,137 @@
+#include "dataplane/worker.hpp"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <ctime>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "dataplane/esp.hpp"
+#include "dataplane/pipeline.hpp"
+
+namespace vpngw {
+namespace {
+
+int64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// One contiguous allocation per thread, made before the loop starts.
+struct SlotArena {
+  std::unique_ptr<uint8_t[]> bytes{new uint8_t[kBatchSize * kSlotSize]};
+  uint8_t* slot(size_t i) { return bytes.get() + i * kSlotSize; }
+};
+
+}  // namespace
+
+Worker::Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas)
+    : tun_(tun),
+      queue_(queue),
+      udp_(udp),
+      out_fib_(fib.add_reader()),
+      out_sas_(sas.add_reader()),
+      in_sas_(sas.add_reader()) {
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+Worker::~Worker() {
+  stop();
+  ::close(stop_fd_);
+}
+
+void Worker::start() {
+  out_thread_ = std::thread([this] { run_outbound(); });
+  in_thread_ = std::thread([this] { run_inbound(); });
+}
+
+void Worker::stop() {
+  const uint64_t one = 1;
+  if (::write(stop_fd_, &one, sizeof one) < 0) { /* already signalled */ }
+  if (out_thread_.joinable()) out_thread_.join();
+  if (in_thread_.joinable()) in_thread_.join();
+}
+
+bool Worker::wait_readable(int fd) {
+  pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+  for (;;) {
+    const int r = ::poll(fds, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return false;
+    if (fds[1].revents) return false;
+    if (fds[0].revents) return true;
+  }
+}
+
+void Worker::run_outbound() {
+  SlotArena arena;
+  std::array<PacketView, kBatchSize> views;
+  std::array<Datagram, kBatchSize> dgrams;
+  const size_t inner_capacity = kSlotSize - kEspHeadroom - kEspMaxTailroom;
+  const int fd = tun_.fd(queue_);
+
+  while (wait_readable(fd)) {
+    for (size_t i = 0; i < kBatchSize; ++i) views[i] = {arena.slot(i) + kEspHeadroom, inner_capacity};
+    const size_t n = tun_.read_batch(queue_, views);
+    if (n == 0) continue;
+
+    const Fib* fib = out_fib_.enter();
+    const SaTable* sas = out_sas_.enter();
+    size_t m = 0;
+    for (size_t i = 0; i < n; ++i) {
+      auto r = process_outbound(*fib, *sas, {arena.slot(i), kSlotSize}, views[i].len);
+      if (!r) {
+        out_counters_.add(r.error());
+        continue;
+      }
+      out_counters_.add(Counter::tx_packets);
+      out_counters_.add(Counter::tx_bytes, views[i].len);
+      auto* peer = const_cast<sockaddr_storage*>(&r->tunnel->peer);  // sendmmsg only reads it
+      dgrams[m++] = {arena.slot(i), r->esp_len, peer, r->tunnel->peer_len};
+    }
+    const size_t sent = udp_.send_batch({dgrams.data(), m});
+    if (sent < m) out_counters_.add(Counter::drop_tx_send_error, m - sent);
+    out_sas_.leave();
+    out_fib_.leave();
+  }
+}
+
+void Worker::run_inbound() {
+  SlotArena arena;
+  std::array<Datagram, kBatchSize> dgrams;
+  std::array<sockaddr_storage, kBatchSize> peers;
+  std::array<PacketView, kBatchSize> out;
+
+  while (wait_readable(udp_.fd())) {
+    for (size_t i = 0; i < kBatchSize; ++i) dgrams[i] = {arena.slot(i), kSlotSize, &peers[i], 0};
+    const size_t n = udp_.recv_batch(dgrams);
+    if (n == 0) continue;
+
+    const int64_t now = monotonic_ns();
+    const SaTable* sas = in_sas_.enter();
+    size_t m = 0;
+    for (size_t i = 0; i < n; ++i) {
+      auto r = process_inbound(*sas, {dgrams[i].data, dgrams[i].len}, now);
+      if (!r) {
+        in_counters_.add(r.error());
+        continue;
+      }
+      out[m++] = {dgrams[i].data + r->offset, r->len};
+    }
+    in_sas_.leave();
+
+    const size_t written = tun_.write_batch(queue_, {out.data(), m});
+    in_counters_.add(Counter::rx_packets, written);
+    for (size_t i = 0; i < m; ++i) in_counters_.add(Counter::rx_bytes, out[i].len);
+    if (written < m) in_counters_.add(Counter::drop_rx_tun_write, m - written);
+  }
+}
+
+}  // namespace vpngw

@@ -1,0 +1,61 @@
+// The packet loops of one gateway. Per direction one thread, each owning its buffers, its
+// counters and (for now) the SAs of its direction:
+//
+//   outbound: poll TUN -> read a batch -> [enter FIB + SA snapshots] -> process_outbound each
+//             packet -> sendmmsg the batch -> [leave snapshots]
+//   inbound:  poll UDP -> recvmmsg a batch -> [enter SA snapshot] -> process_inbound each
+//             datagram -> write the batch to TUN -> [leave snapshot]
+//
+// Contract: no allocation, no lock and no call into the control plane between poll() returns;
+// snapshots are entered once per batch. Scaling past one thread per direction (multi-queue TUN,
+// SO_REUSEPORT) needs per-worker cipher contexts and SPI-steered receive: see DESIGN.md.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "dataplane/counters.hpp"
+#include "dataplane/fib.hpp"
+#include "dataplane/sa.hpp"
+#include "dataplane/snapshot.hpp"
+#include "dataplane/udp_socket.hpp"
+#include "tun/tun_device.hpp"
+
+namespace vpngw {
+
+inline constexpr size_t kBatchSize = 64;
+inline constexpr size_t kSlotSize = 9216;  // a jumbo inner packet plus ESP overhead
+
+class Worker {
+ public:
+  Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void stop();  // idempotent; joins both threads
+
+  const CounterSet& outbound_counters() const { return out_counters_; }
+  const CounterSet& inbound_counters() const { return in_counters_; }
+
+ private:
+  void run_outbound();
+  void run_inbound();
+  bool wait_readable(int fd);  // false when stopping
+
+  TunDevice& tun_;
+  size_t queue_;
+  UdpSocket& udp_;
+  Snapshot<Fib>::Reader& out_fib_;
+  Snapshot<SaTable>::Reader& out_sas_;
+  Snapshot<SaTable>::Reader& in_sas_;
+  CounterSet out_counters_;
+  CounterSet in_counters_;
+  int stop_fd_ = -1;  // eventfd: wakes both threads from poll
+  std::thread out_thread_;
+  std::thread in_thread_;
+};
+
+}  // namespace vpngw

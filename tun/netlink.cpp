@@ -1,0 +1,155 @@
+#include "tun/netlink.hpp"
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace vpngw {
+namespace {
+
+// A request buffer; the header sits at its start and attributes follow it.
+struct Message {
+  alignas(nlmsghdr) char bytes[1024] = {};
+  nlmsghdr& hdr() { return *reinterpret_cast<nlmsghdr*>(bytes); }
+};
+
+void add_attr(nlmsghdr* h, uint16_t type, const void* data, size_t len) {
+  char* base = reinterpret_cast<char*>(h);
+  auto* rta = reinterpret_cast<rtattr*>(base + NLMSG_ALIGN(h->nlmsg_len));
+  rta->rta_type = type;
+  rta->rta_len = uint16_t(RTA_LENGTH(len));
+  std::memcpy(RTA_DATA(rta), data, len);
+  h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+uint8_t family(const IpAddress& a) { return a.v6 ? AF_INET6 : AF_INET; }
+size_t addr_len(const IpAddress& a) { return a.v6 ? 16 : 4; }
+
+}  // namespace
+
+Netlink::Netlink() {
+  fd_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "netlink socket");
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) {
+    const int err = errno;
+    ::close(fd_);
+    throw std::system_error(err, std::generic_category(), "netlink bind");
+  }
+}
+
+Netlink::~Netlink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int Netlink::ifindex(const std::string& name) {
+  const unsigned idx = if_nametoindex(name.c_str());
+  if (idx == 0) throw std::system_error(errno, std::generic_category(), "no network device '" + name + "'");
+  return int(idx);
+}
+
+void Netlink::request(void* msg, const std::string& what) {
+  auto* h = static_cast<nlmsghdr*>(msg);
+  h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  h->nlmsg_seq = ++seq_;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (::sendto(fd_, h, h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    throw std::system_error(errno, std::generic_category(), "netlink send: " + what);
+  }
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "netlink recv: " + what);
+    }
+    int left = int(n);
+    for (auto* r = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
+      if (r->nlmsg_seq != seq_ || r->nlmsg_type != NLMSG_ERROR) continue;
+      const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(r));
+      if (err->error == 0) return;
+      throw std::system_error(-err->error, std::generic_category(), what);
+    }
+  }
+}
+
+void Netlink::set_link_up(int ifindex, bool up) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  m.hdr().nlmsg_type = RTM_NEWLINK;
+  auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(&m.hdr()));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  ifi->ifi_change = IFF_UP;
+  ifi->ifi_flags = up ? IFF_UP : 0;
+  request(&m.hdr(), std::string("set link ") + (up ? "up" : "down") + " ifindex " + std::to_string(ifindex));
+}
+
+void Netlink::set_mtu(int ifindex, uint32_t mtu) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  m.hdr().nlmsg_type = RTM_NEWLINK;
+  auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(&m.hdr()));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  add_attr(&m.hdr(), IFLA_MTU, &mtu, sizeof mtu);
+  request(&m.hdr(), "set mtu " + std::to_string(mtu) + " on ifindex " + std::to_string(ifindex));
+}
+
+void Netlink::add_address(int ifindex, const IpAddress& address, uint8_t prefix_len) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));
+  m.hdr().nlmsg_type = RTM_NEWADDR;
+  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  auto* ifa = static_cast<ifaddrmsg*>(NLMSG_DATA(&m.hdr()));
+  ifa->ifa_family = family(address);
+  ifa->ifa_prefixlen = prefix_len;
+  ifa->ifa_index = uint32_t(ifindex);
+  add_attr(&m.hdr(), IFA_LOCAL, address.bytes.data(), addr_len(address));
+  add_attr(&m.hdr(), IFA_ADDRESS, address.bytes.data(), addr_len(address));
+  request(&m.hdr(), "add address " + address.to_string() + "/" + std::to_string(prefix_len) + " on ifindex " +
+                  std::to_string(ifindex));
+}
+
+void Netlink::replace_route(const IpPrefix& prefix, int ifindex) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  m.hdr().nlmsg_type = RTM_NEWROUTE;
+  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
+  rt->rtm_family = family(prefix.address);
+  rt->rtm_dst_len = prefix.length;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = RTPROT_STATIC;
+  rt->rtm_scope = RT_SCOPE_LINK;
+  rt->rtm_type = RTN_UNICAST;
+  add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
+  const uint32_t oif = uint32_t(ifindex);
+  add_attr(&m.hdr(), RTA_OIF, &oif, sizeof oif);
+  request(&m.hdr(), "route " + prefix.to_string() + " dev ifindex " + std::to_string(ifindex));
+}
+
+void Netlink::delete_route(const IpPrefix& prefix, int ifindex) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  m.hdr().nlmsg_type = RTM_DELROUTE;
+  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
+  rt->rtm_family = family(prefix.address);
+  rt->rtm_dst_len = prefix.length;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_scope = RT_SCOPE_NOWHERE;
+  add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
+  const uint32_t oif = uint32_t(ifindex);
+  add_attr(&m.hdr(), RTA_OIF, &oif, sizeof oif);
+  request(&m.hdr(), "delete route " + prefix.to_string() + " dev ifindex " + std::to_string(ifindex));
+}
+
+}  // namespace vpngw
