@@ -1,5 +1,5 @@
 // esp_inject: resend an ESP-in-UDP packet taken from a capture, as captured (a replay) or with one
-// ciphertext byte flipped (a tamper), to test the receiver's drop counters on the real wire.
+// ciphertext byte flipped and a fresh sequence number (a tamper), to test the receiver's drop counters on the real wire.
 //
 //   esp_inject CAPTURE.pcap DEST_IP replay|tamper [INDEX]
 //
@@ -49,7 +49,12 @@ int main(int argc, char** argv) {
     std::cerr << "esp_inject: no ESP packet to " << dest << " in " << pcap << "\n";
     return 1;
   }
-  if (mode == "tamper") payload[payload.size() / 2] ^= 0x5a;
+  if (mode == "tamper") {
+    // Flip a ciphertext byte, and move the sequence number ahead of the receiver's window: an old
+    // sequence number would (rightly) be rejected as a replay before the ICV is even computed.
+    payload[payload.size() / 2] ^= 0x5a;
+    payload[5] ^= 0x40;
+  }
 
   const int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in to{};
