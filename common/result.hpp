@@ -10,6 +10,7 @@ namespace vpngw {
 
 template <typename E>
 struct Unexpected {
+  explicit Unexpected(E e) : error(e) {}
   E error;
 };
 template <typename E>

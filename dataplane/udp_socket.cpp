@@ -1,6 +1,7 @@
 #include "dataplane/udp_socket.hpp"
 
 #include <arpa/inet.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -13,6 +14,8 @@ namespace vpngw {
 namespace {
 constexpr size_t kMaxBatch = 256;
 constexpr int kSocketBuffer = 8 << 20;  // bursts of a batch from each worker must not overflow
+constexpr size_t kMaxGsoSegments = 64;  // the kernel's UDP_MAX_SEGMENTS is 64 (128 on newer kernels)
+constexpr size_t kMaxGsoBytes = 65000;  // a GSO message is still one UDP datagram to the stack
 }  // namespace
 
 void UdpSocket::fill_sockaddr(const IpAddress& a, uint16_t port, sockaddr_storage& out, socklen_t& len) {
@@ -51,6 +54,11 @@ UdpSocket::UdpSocket(const IpAddress& address, uint16_t port) {
     ::close(fd_);
     throw std::system_error(err, std::generic_category(), "bind UDP " + where);
   }
+  // Probe UDP GSO once; without it every datagram is its own message.
+  int seg = 1400;
+  gso_ = ::setsockopt(fd_, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg) == 0;
+  seg = 0;
+  if (gso_) ::setsockopt(fd_, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg);
 }
 
 UdpSocket::~UdpSocket() {
@@ -79,23 +87,56 @@ size_t UdpSocket::recv_batch(std::span<Datagram> batch) {
 }
 
 size_t UdpSocket::send_batch(std::span<const Datagram> batch) {
+  // With UDP GSO, a run of datagrams to the same peer with the same length (the last one may be
+  // shorter) leaves in one message: the kernel walks its stack once and segments at the end.
+  struct Group {
+    size_t first, count;
+  };
   std::array<mmsghdr, kMaxBatch> msgs;
   std::array<iovec, kMaxBatch> iov;
+  std::array<Group, kMaxBatch> groups;
+  alignas(cmsghdr) std::array<std::array<char, CMSG_SPACE(sizeof(uint16_t))>, kMaxBatch> control;
   const size_t n = std::min(batch.size(), kMaxBatch);
-  for (size_t i = 0; i < n; ++i) {
-    iov[i] = {batch[i].data, batch[i].len};
-    msgs[i] = {};
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-    msgs[i].msg_hdr.msg_name = batch[i].peer;
-    msgs[i].msg_hdr.msg_namelen = batch[i].peer_len;
+  size_t ngroups = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    if (gso_) {
+      size_t bytes = batch[i].len;
+      while (j < n && j - i < kMaxGsoSegments && (bytes += batch[j].len) <= kMaxGsoBytes &&
+             batch[j].peer_len == batch[i].peer_len &&
+             std::memcmp(batch[j].peer, batch[i].peer, batch[i].peer_len) == 0 && batch[j].len <= batch[i].len) {
+        const bool shorter = batch[j].len < batch[i].len;
+        ++j;
+        if (shorter) break;  // only the last segment may be shorter
+      }
+    }
+    for (size_t k = i; k < j; ++k) iov[k] = {batch[k].data, batch[k].len};
+    mmsghdr& m = msgs[ngroups];
+    m = {};
+    m.msg_hdr.msg_iov = &iov[i];
+    m.msg_hdr.msg_iovlen = j - i;
+    m.msg_hdr.msg_name = batch[i].peer;
+    m.msg_hdr.msg_namelen = batch[i].peer_len;
+    if (j - i > 1) {
+      m.msg_hdr.msg_control = control[ngroups].data();
+      m.msg_hdr.msg_controllen = control[ngroups].size();
+      cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const uint16_t seg = uint16_t(batch[i].len);
+      std::memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    }
+    groups[ngroups++] = {i, j - i};
+    i = j;
   }
+
   size_t next = 0, accepted = 0;
-  while (next < n) {
-    const int r = ::sendmmsg(fd_, msgs.data() + next, unsigned(n - next), 0);
+  while (next < ngroups) {
+    const int r = ::sendmmsg(fd_, msgs.data() + next, unsigned(ngroups - next), 0);
     if (r > 0) {
+      for (int k = 0; k < r; ++k) accepted += groups[next + k].count;
       next += size_t(r);
-      accepted += size_t(r);
       continue;
     }
     if (errno == EINTR) continue;
@@ -104,6 +145,11 @@ size_t UdpSocket::send_batch(std::span<const Datagram> batch) {
       pollfd p{fd_, POLLOUT, 0};
       if (::poll(&p, 1, 100) > 0) continue;
       break;
+    }
+    if (errno == EIO && groups[next].count > 1) {
+      // The egress device cannot checksum-offload a GSO send: fall back for good, send singly.
+      gso_ = false;
+      return accepted + send_batch(batch.subspan(groups[next].first));
     }
     ++next;  // this datagram was refused (unreachable peer, ...): skip it, send the rest
   }

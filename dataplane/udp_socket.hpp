@@ -31,13 +31,16 @@ class UdpSocket {
   int fd() const { return fd_; }
   // Non-blocking; returns the number of datagrams received (0 when none are waiting).
   size_t recv_batch(std::span<Datagram> batch);
-  // Returns how many datagrams the kernel took; the rest are the caller's drops.
+  // Returns how many datagrams the kernel took; the rest are the caller's drops. Uses UDP GSO
+  // for runs of equal-length datagrams to one peer when the kernel supports it.
   size_t send_batch(std::span<const Datagram> batch);
 
+  bool gso() const { return gso_; }
   static void fill_sockaddr(const IpAddress& a, uint16_t port, sockaddr_storage& out, socklen_t& len);
 
  private:
   int fd_ = -1;
+  bool gso_ = false;  // UDP_SEGMENT works here (probed at bind, dropped on EIO)
 };
 
 }  // namespace vpngw

@@ -8,10 +8,14 @@
 lab_ns() { echo "vpngw-$LAB-$1"; }
 lab_exec() { local node=$1; shift; ip netns exec "$(lab_ns "$node")" "$@"; }
 
-# lab_up LAB_NAME VPNGW_BINARY WORKDIR [CIPHER]
+# lab_up LAB_NAME VPNGW_BINARY WORKDIR [CIPHER]: topology plus the two vpngw gateways.
 lab_up() {
-  LAB=$1 VPNGW=$2 LAB_DIR=$3
-  local cipher=${4:-aes128gcm16}
+  lab_create "$1" "$3" && lab_start_vpngw "$2" "${4:-aes128gcm16}"
+}
+
+# lab_create LAB_NAME WORKDIR: namespaces, veths, addresses; no tunnel yet.
+lab_create() {
+  LAB=$1 LAB_DIR=$2
   mkdir -p "$LAB_DIR"
   local n
   for n in hl gl gr hr; do ip netns add "$(lab_ns $n)"; lab_exec $n ip link set lo up; done
@@ -27,7 +31,12 @@ lab_up() {
   lab_exec hr ip addr add 10.2.0.2/24 dev hr0; lab_exec hr ip link set hr0 up
   lab_exec hr ip route add default via 10.2.0.1
   for n in gl gr; do lab_exec $n sysctl -qw net.ipv4.ip_forward=1; done
+}
 
+# lab_start_vpngw VPNGW_BINARY CIPHER: keys, configs and one gateway per side.
+lab_start_vpngw() {
+  VPNGW=$1
+  local cipher=$2
   local keylen=20
   [ "$cipher" = aes128gcm16 ] || keylen=36
   LAB_KEY_LR=$(head -c $keylen /dev/urandom | od -An -tx1 | tr -d ' \n')
