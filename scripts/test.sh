@@ -30,8 +30,12 @@ echo "== fuzz targets, ${FUZZ_SECONDS}s each"
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVPNGW_FUZZ=ON >/dev/null
 ninja -C build-fuzz
 for target in build-fuzz/tests/fuzz/*_fuzz; do
+  name=$(basename "$target" _fuzz)
   corpus=$(mktemp -d)
-  "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" 2>&1 | tail -3
+  seeds=tests/fuzz/corpus/$name
+  [ -d "$seeds" ] && cp "$seeds"/* "$corpus"/
+  echo "-- $name"
+  "$target" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 "$corpus" 2>&1 | grep -E "^stat::(number_of_executed_units|new_units_added)|ERROR|SUMMARY"
   rm -rf "$corpus"
 done
 
