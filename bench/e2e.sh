@@ -38,7 +38,8 @@ setup_vpngw() { lab_start_vpngw "$PWD/build/vpngw" aes256gcm16; }
 setup_wireguard() {
   local kl kr
   kl=$(wg genkey); kr=$(wg genkey)
-  lab_exec gl wireguard-go wgl; lab_exec gr wireguard-go wgr
+  # (wireguard-go prints a banner about the kernel module; this kernel has none)
+  lab_exec gl wireguard-go wgl >/dev/null 2>&1; lab_exec gr wireguard-go wgr >/dev/null 2>&1
   echo "$kl" >"$WORK/kl"; echo "$kr" >"$WORK/kr"
   lab_exec gl wg set wgl private-key "$WORK/kl" listen-port 51820 \
     peer "$(echo "$kr" | wg pubkey)" endpoint 198.51.100.2:51820 allowed-ips 10.2.0.0/24
@@ -55,7 +56,7 @@ setup_openvpn() {
       -keyout "$WORK/$side.key" -out "$WORK/$side.crt" 2>/dev/null
   done
   fp() { openssl x509 -in "$WORK/$1.crt" -noout -fingerprint -sha256 | cut -d= -f2; }
-  local common=(--dev tun --proto udp --data-ciphers AES-256-GCM --cipher AES-256-GCM --dh none --verb 1
+  local common=(--dev-type tun --proto udp --data-ciphers AES-256-GCM --cipher AES-256-GCM --dh none --verb 1
                 --tun-mtu 1500 --sndbuf 4194304 --rcvbuf 4194304 --ping 10 --daemon)
   lab_exec gr openvpn "${common[@]}" --dev ovpnr --local 198.51.100.2 --lport 1194 --tls-server \
     --cert "$WORK/r.crt" --key "$WORK/r.key" --peer-fingerprint "$(fp l)" \
