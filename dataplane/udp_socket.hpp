@@ -35,7 +35,6 @@ class UdpSocket {
   // for runs of equal-length datagrams to one peer when the kernel supports it.
   size_t send_batch(std::span<const Datagram> batch);
 
-  bool gso() const { return gso_; }
   static void fill_sockaddr(const IpAddress& a, uint16_t port, sockaddr_storage& out, socklen_t& len);
 
  private:
