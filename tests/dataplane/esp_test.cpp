@@ -2,6 +2,8 @@
 // every cipher with and without ESN, the sequence overflow guard and every inbound error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "common/bytes.hpp"
 #include "dataplane/esp.hpp"
 #include "tests/test_util.hpp"
@@ -91,7 +93,12 @@ TEST_P(EspRoundTrip, EveryLengthSealsAlignedAndOpens) {
 INSTANTIATE_TEST_SUITE_P(AllCiphers, EspRoundTrip,
                          ::testing::Combine(::testing::Values(Cipher::aes_gcm_128, Cipher::aes_gcm_256,
                                                               Cipher::chacha20_poly1305),
-                                            ::testing::Bool()));
+                                            ::testing::Bool()),
+                         [](const auto& info) {
+                           std::string name(cipher_info(std::get<0>(info.param)).name);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name + (std::get<1>(info.param) ? "_esn" : "_no_esn");
+                         });
 
 TEST(Esp, TamperedPacketIsRejectedAndDoesNotMoveTheWindow) {
   Pair p(Cipher::aes_gcm_128, true);

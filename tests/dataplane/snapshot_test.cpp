@@ -60,12 +60,15 @@ TEST(Snapshot, ConcurrentReadersAlwaysSeeALiveState) {
       }
     });
   }
-  for (int i = 1; i <= 2000; ++i) snap.publish(std::make_unique<Value>(i, &live));
+  // Publish while the readers are demonstrably running: a fast publisher must not finish before the
+  // reader threads have even started, or the test checks nothing.
+  int version = 0;
+  while (reads.load() < 20000 || version < 2000) snap.publish(std::make_unique<Value>(++version, &live));
   stop = true;
   for (auto& t : threads) t.join();
   snap.reclaim();
   EXPECT_EQ(live, 1);
-  EXPECT_GT(reads.load(), 0);
+  EXPECT_GE(reads.load(), 20000);
 }
 
 }  // namespace
