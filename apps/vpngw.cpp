@@ -3,6 +3,7 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "apps/ctl.hpp"
 #include "control/gateway.hpp"
 #include "control/gateway_config.hpp"
 
@@ -17,7 +18,11 @@ int main(int argc, char** argv) {
   gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
   gateway->add_flag("--check", check_only, "validate the config and exit");
 
+  auto run_ctl = vpngw::add_ctl_command(app);
+
   CLI11_PARSE(app, argc, argv);
+
+  if (int rc = run_ctl(); rc >= 0) return rc;
 
   if (gateway->parsed()) {
     try {

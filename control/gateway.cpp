@@ -14,6 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "control/api/management_server.hpp"
+#include "control/bgp/speaker.hpp"
+#include "control/route_installer.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/udp_socket.hpp"
 #include "dataplane/worker.hpp"
@@ -38,15 +41,22 @@ std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg) {
   return std::make_unique<const SaTable>(std::move(tunnels), std::move(inbound));
 }
 
-std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg) {
+TunnelId tunnel_id(const GatewayConfig& cfg, const std::string& name) {
+  for (TunnelId id = 0; id < cfg.tunnels.size(); ++id)
+    if (cfg.tunnels[id].name == name) return id;
+  throw std::logic_error("no tunnel named " + name);  // the config loader already checked
+}
+
+// BGP routes first, then static ones: for the same prefix a static route wins, as AWS prefers a
+// VPN static route over a BGP-learned one.
+std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg, const bgp::Speaker* speaker) {
   std::vector<FibRoute> routes;
-  for (const auto& r : cfg.routes) {
-    for (TunnelId id = 0; id < cfg.tunnels.size(); ++id) {
-      if (cfg.tunnels[id].name == r.tunnel) routes.push_back({r.prefix, id});
-    }
-  }
+  if (speaker) speaker->for_each_route([&](const IpPrefix& p, uint32_t tunnel) { routes.push_back({p, tunnel}); });
+  for (const auto& r : cfg.routes) routes.push_back({r.prefix, tunnel_id(cfg, r.tunnel)});
   return std::make_unique<const Fib>(routes);
 }
+
+
 
 std::string hex32(uint32_t v) {
   char buf[11];
@@ -64,12 +74,15 @@ struct Gateway::State {
   Snapshot<SaTable> sas;
   Worker worker;
   int ifindex = 0;
+  // Control plane, on the io_context thread.
+  std::unique_ptr<bgp::Speaker> speaker;
+  RouteInstaller* installer = nullptr;  // owned by run()
 
   explicit State(GatewayConfig c)
       : cfg(std::move(c)),
         tun(cfg.tun_name, 1),
         udp(cfg.outside_address, cfg.outside_port),
-        fib(build_fib(cfg)),
+        fib(build_fib(cfg, nullptr)),
         sas(build_sa_table(cfg)),
         worker(tun, 0, udp, fib, sas) {}
 };
@@ -123,6 +136,15 @@ nlohmann::json Gateway::stats() const {
     }
     tunnels.push_back(std::move(tj));
   }
+  j["fib"] = {{"routes", s_->fib.current()->size()}};
+  if (s_->installer) {
+    const auto& st = s_->installer->stats();
+    j["fib"]["published_at_ms"] = st.published_at_ms;
+    j["fib"]["builds"] = st.fib_builds;
+    j["fib"]["last_build_ms"] = st.last_build_ms;
+    j["kernel_routes"] = {{"changes", st.kernel_changes}, {"errors", st.kernel_errors}, {"last_error", st.last_kernel_error}};
+  }
+  if (s_->speaker) j["bgp"] = s_->speaker->summary();
   return j;
 }
 
@@ -155,19 +177,63 @@ void Gateway::run(const std::string& stats_path) {
     });
   };
 
+  const auto& cfg = s_->cfg;
+  ManagementServer mgmt(io, cfg.management_socket.empty() ? ManagementServer::default_path(cfg.name)
+                                                          : cfg.management_socket);
+  std::unique_ptr<RouteInstaller> installer;
+  if (cfg.bgp) {
+    installer = std::make_unique<RouteInstaller>(
+        io,
+        [this] {
+          s_->fib.publish(build_fib(s_->cfg, s_->speaker.get()));
+          s_->fib.reclaim();
+        },
+        cfg.bgp->kernel_routes ? s_->ifindex : -1);
+    const uint32_t router_id = cfg.bgp->router_id ? cfg.bgp->router_id->v4_host_order() : cfg.tun_address->v4_host_order();
+    s_->speaker = std::make_unique<bgp::Speaker>(
+        io, *cfg.bgp, router_id, [this](const std::string& name) { return tunnel_id(s_->cfg, name); }, *installer);
+    s_->installer = installer.get();
+  }
+  mgmt.add("stats", [this](const nlohmann::json&) { return stats(); });
+  mgmt.add("bgp summary", [this](const nlohmann::json&) {
+    if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
+    return s_->speaker->summary();
+  });
+  mgmt.add("bgp routes", [this](const nlohmann::json& req) {
+    if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
+    const size_t limit = req.value("limit", size_t(1000));
+    return nlohmann::json{{"routes", s_->speaker->routes(limit)}, {"total", s_->speaker->summary()["loc_rib_prefixes"]}};
+  });
+  mgmt.add("bgp reset", [this](const nlohmann::json& req) {
+    if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
+    const std::string who = req.value("neighbor", "");
+    if (!s_->speaker->reset(who)) throw std::invalid_argument("no neighbour named '" + who + "'");
+    return nlohmann::json{{"reset", who}};
+  });
+
+  boost::asio::steady_timer shutdown_deadline(io);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("gateway {}: signal {}, shutting down", s_->cfg.name, sig);
     timer.cancel();
+    mgmt.stop();
+    if (s_->speaker) s_->speaker->stop();  // Cease to every peer
+    // A peer that stops reading must not hold the exit: give the NOTIFICATIONs a moment, then go.
+    shutdown_deadline.expires_after(std::chrono::seconds(2));
+    shutdown_deadline.async_wait([&](const boost::system::error_code&) { io.stop(); });
   });
 
   s_->worker.start();
+  mgmt.start();
+  if (s_->speaker) s_->speaker->start();
   write_stats();
   tick();
   // The timer chain ends only when the signal handler cancels it.
   io.run();
   s_->worker.stop();
   write_stats();
+  s_->installer = nullptr;
+  s_->speaker.reset();
   spdlog::info("gateway {}: final counters {}", s_->cfg.name, stats()["counters"].dump());
 }
 

@@ -165,6 +165,80 @@ IpAddress parse_address(TableReader& r, const std::string& key, const std::strin
   return *a;
 }
 
+IpPrefix parse_prefix(TableReader& r, const std::string& key, const std::string& text) {
+  auto p = IpPrefix::parse(text);
+  if (!p) r.fail(key, "\"" + text + "\"", "a prefix with no host bits set, e.g. \"10.2.0.0/16\"");
+  return *p;
+}
+
+// ASNs: 1-4294967294 (4294967295 is reserved, RFC 7300); AS_TRANS is never a real ASN.
+uint32_t parse_asn(TableReader& r, const std::string& key) {
+  auto v = r.integer(key, 1, 4294967294);
+  if (!v) r.fail(key, "", "missing; an AS number in 1-4294967294");
+  if (*v == 23456) r.fail(key, "23456", "AS_TRANS (23456) is not an AS number (RFC 6793)");
+  return uint32_t(*v);
+}
+
+uint16_t parse_hold_time(TableReader& r, const std::string& key, uint16_t fallback) {
+  auto v = r.integer(key, 0, 65535);
+  if (!v) return fallback;
+  if (*v == 1 || *v == 2) r.fail(key, std::to_string(*v), "a hold time is 0 (no keepalives) or 3-65535 seconds");
+  return uint16_t(*v);
+}
+
+BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_names, const std::string& source) {
+  TableReader r(t, "bgp", source);
+  BgpConfig b;
+  b.asn = parse_asn(r, "asn");
+  if (auto id = r.string("router_id")) {
+    auto a = parse_address(r, "router_id", *id);
+    if (a.v6) r.fail("router_id", "\"" + *id + "\"", "a router ID is written as an IPv4 address");
+    b.router_id = a;
+  }
+  b.hold_time = parse_hold_time(r, "hold_time", b.hold_time);
+  if (auto k = r.integer("keepalive", 0, 21845)) b.keepalive = uint16_t(*k);
+  if (auto c = r.integer("connect_retry", 1, 3600)) b.connect_retry = uint16_t(*c);
+  if (auto p = r.integer("listen_port", 1, 65535)) b.listen_port = uint16_t(*p);
+  if (auto k = r.boolean("kernel_routes")) b.kernel_routes = *k;
+  if (const toml::node* n = r.node("export")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) r.fail("export", TableReader::describe(*n), "a list of prefixes, e.g. [\"10.0.0.0/16\"]");
+    for (const auto& e : *arr) {
+      auto s = e.value_exact<std::string>();
+      if (!s) r.fail("export", TableReader::describe(e), "each entry must be a prefix string");
+      b.export_prefixes.push_back(parse_prefix(r, "export", *s));
+    }
+  }
+  std::set<std::string> names;
+  if (const auto* neighbors = r.array_of_tables("neighbor")) {
+    for (size_t i = 0; i < neighbors->size(); ++i) {
+      TableReader n(*neighbors->get(i)->as_table(), "bgp.neighbor[" + std::to_string(i) + "]", source);
+      BgpNeighborConfig nb;
+      nb.address = parse_address(n, "address", n.required_string("address", "the neighbour's inside address"));
+      nb.name = n.string("name").value_or(nb.address.to_string());
+      if (!names.insert(nb.name).second) n.fail("name", "\"" + nb.name + "\"", "neighbour names must be unique");
+      nb.remote_asn = parse_asn(n, "remote_asn");
+      nb.tunnel = n.required_string("tunnel", "the [[tunnel]] that routes learned from this neighbour take");
+      if (!tunnel_names.count(nb.tunnel)) n.fail("tunnel", "\"" + nb.tunnel + "\"", "no [[tunnel]] has that name");
+      if (auto la = n.string("local_address")) nb.local_address = parse_address(n, "local_address", *la);
+      if (auto p = n.boolean("passive")) nb.passive = *p;
+      if (auto pw = n.string("md5_password")) {
+        if (pw->size() > 80) n.fail("md5_password", "(" + std::to_string(pw->size()) + " characters)", "at most 80 characters (TCP_MD5SIG_MAXKEYLEN)");
+        nb.md5_password = *pw;
+      }
+      if (auto m = n.integer("max_prefixes", 0, 100'000'000)) nb.max_prefixes = uint32_t(*m);
+      if (n.node("hold_time")) nb.hold_time = parse_hold_time(n, "hold_time", b.hold_time);
+      if (auto k = n.integer("keepalive", 0, 21845)) nb.keepalive = uint16_t(*k);
+      if (auto lp = n.integer("local_pref", 0, 4294967295)) nb.local_pref = uint32_t(*lp);
+      if (auto med = n.integer("med", 0, 4294967295)) nb.med = uint32_t(*med);
+      n.reject_unknown();
+      b.neighbors.push_back(std::move(nb));
+    }
+  }
+  r.reject_unknown();
+  return b;
+}
+
 }  // namespace
 
 GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string& source) {
@@ -256,15 +330,22 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
     for (size_t i = 0; i < routes->size(); ++i) {
       TableReader r(*routes->get(i)->as_table(), "route[" + std::to_string(i) + "]", source);
       RouteConfig rc;
-      const std::string prefix = r.required_string("prefix", "a destination prefix such as \"10.2.0.0/16\"");
-      auto p = IpPrefix::parse(prefix);
-      if (!p) r.fail("prefix", "\"" + prefix + "\"", "a prefix with no host bits set, e.g. \"10.2.0.0/16\"");
-      rc.prefix = *p;
+      rc.prefix = parse_prefix(r, "prefix", r.required_string("prefix", "a destination prefix such as \"10.2.0.0/16\""));
       rc.tunnel = r.required_string("tunnel", "the name of a [[tunnel]]");
       if (!tunnel_names.count(rc.tunnel)) r.fail("tunnel", "\"" + rc.tunnel + "\"", "no [[tunnel]] has that name");
       r.reject_unknown();
       cfg.routes.push_back(std::move(rc));
     }
+  }
+  if (const auto* bgp = top.table("bgp")) {
+    cfg.bgp = parse_bgp(*bgp, tunnel_names, source);
+    if (!cfg.bgp->router_id && (!cfg.tun_address || cfg.tun_address->v6))
+      top.fail("bgp.router_id", "", "missing; needed when [tun] has no IPv4 address to take it from");
+  }
+  if (const auto* m = top.table("management")) {
+    TableReader r(*m, "management", source);
+    if (auto sock = r.string("socket")) cfg.management_socket = *sock;
+    r.reject_unknown();
   }
   top.reject_unknown();
   return cfg;

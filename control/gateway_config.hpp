@@ -40,6 +40,33 @@ struct RouteConfig {
   std::string tunnel;
 };
 
+struct BgpNeighborConfig {
+  std::string name;  // defaults to the address
+  IpAddress address;
+  uint32_t remote_asn = 65000;
+  std::string tunnel;  // routes learned from this neighbour leave through this tunnel
+  std::optional<IpAddress> local_address;  // bind before connecting (the tunnel inside address)
+  bool passive = false;  // only accept, never connect
+  std::string md5_password;  // TCP MD5 signature (RFC 2385); empty: off
+  uint32_t max_prefixes = 100;  // AWS's limit from a customer gateway; 0: no limit
+  std::optional<uint16_t> hold_time;  // default: the [bgp] value
+  std::optional<uint16_t> keepalive;
+  uint32_t local_pref = 100;
+  std::optional<uint32_t> med;  // MED on the routes we announce to this neighbour
+};
+
+struct BgpConfig {
+  uint32_t asn = 64512;  // Amazon-side default
+  std::optional<IpAddress> router_id;  // default: the TUN address
+  uint16_t hold_time = 30;
+  uint16_t keepalive = 10;
+  uint16_t connect_retry = 5;  // seconds between connection attempts
+  uint16_t listen_port = 179;
+  bool kernel_routes = true;  // install learned routes into the kernel, out of the TUN
+  std::vector<IpPrefix> export_prefixes;  // announced to every neighbour with our ASN (the VPC CIDR)
+  std::vector<BgpNeighborConfig> neighbors;
+};
+
 struct GatewayConfig {
   std::string name = "vpngw";
   IpAddress outside_address;
@@ -50,6 +77,8 @@ struct GatewayConfig {
   uint8_t tun_prefix_len = 32;
   std::vector<TunnelConfig> tunnels;
   std::vector<RouteConfig> routes;
+  std::optional<BgpConfig> bgp;
+  std::string management_socket;  // empty: /run/vpngw/<name>.sock
 };
 
 // `source` names the input in error messages (usually the file path).

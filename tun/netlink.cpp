@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <system_error>
 
 namespace vpngw {
@@ -119,37 +120,85 @@ void Netlink::add_address(int ifindex, const IpAddress& address, uint8_t prefix_
                   std::to_string(ifindex));
 }
 
-void Netlink::replace_route(const IpPrefix& prefix, int ifindex) {
-  Message m{};
+namespace {
+
+void build_route(Message& m, const IpPrefix& prefix, int ifindex, bool add, uint8_t protocol) {
+  m = Message{};
   m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
-  m.hdr().nlmsg_type = RTM_NEWROUTE;
-  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  m.hdr().nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
+  m.hdr().nlmsg_flags = add ? NLM_F_CREATE | NLM_F_REPLACE : 0;
   auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
   rt->rtm_family = family(prefix.address);
   rt->rtm_dst_len = prefix.length;
   rt->rtm_table = RT_TABLE_MAIN;
-  rt->rtm_protocol = RTPROT_STATIC;
-  rt->rtm_scope = RT_SCOPE_LINK;
-  rt->rtm_type = RTN_UNICAST;
+  rt->rtm_protocol = add ? protocol : 0;
+  rt->rtm_scope = add ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
+  rt->rtm_type = add ? RTN_UNICAST : 0;
   add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
   const uint32_t oif = uint32_t(ifindex);
   add_attr(&m.hdr(), RTA_OIF, &oif, sizeof oif);
-  request(&m.hdr(), "route " + prefix.to_string() + " dev ifindex " + std::to_string(ifindex));
+}
+
+std::string route_what(const IpPrefix& prefix, int ifindex, bool add) {
+  return std::string(add ? "route " : "delete route ") + prefix.to_string() + " dev ifindex " + std::to_string(ifindex);
+}
+
+}  // namespace
+
+void Netlink::replace_route(const IpPrefix& prefix, int ifindex) {
+  Message m;
+  build_route(m, prefix, ifindex, true, kProtoStatic);
+  request(&m.hdr(), route_what(prefix, ifindex, true));
 }
 
 void Netlink::delete_route(const IpPrefix& prefix, int ifindex) {
-  Message m{};
-  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
-  m.hdr().nlmsg_type = RTM_DELROUTE;
-  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
-  rt->rtm_family = family(prefix.address);
-  rt->rtm_dst_len = prefix.length;
-  rt->rtm_table = RT_TABLE_MAIN;
-  rt->rtm_scope = RT_SCOPE_NOWHERE;
-  add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
-  const uint32_t oif = uint32_t(ifindex);
-  add_attr(&m.hdr(), RTA_OIF, &oif, sizeof oif);
-  request(&m.hdr(), "delete route " + prefix.to_string() + " dev ifindex " + std::to_string(ifindex));
+  Message m;
+  build_route(m, prefix, ifindex, false, 0);
+  request(&m.hdr(), route_what(prefix, ifindex, false));
+}
+
+std::vector<std::string> Netlink::apply_routes(const std::vector<RouteChange>& changes, int ifindex, uint8_t protocol) {
+  std::vector<std::string> errors;
+  constexpr size_t kBatch = 256;  // requests in flight: well inside the socket's receive buffer for ACKs
+  std::vector<char> out;
+  Message m;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  char buf[16384];
+  for (size_t at = 0; at < changes.size(); at += kBatch) {
+    const size_t n = std::min(kBatch, changes.size() - at);
+    out.clear();
+    const uint32_t first_seq = seq_ + 1;
+    for (size_t i = 0; i < n; ++i) {
+      build_route(m, changes[at + i].prefix, ifindex, changes[at + i].add, protocol);
+      m.hdr().nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+      m.hdr().nlmsg_seq = ++seq_;
+      out.insert(out.end(), m.bytes, m.bytes + NLMSG_ALIGN(m.hdr().nlmsg_len));
+    }
+    if (::sendto(fd_, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+      errors.push_back("netlink send of " + std::to_string(n) + " route changes: " + std::strerror(errno));
+      continue;
+    }
+    size_t acked = 0;
+    while (acked < n) {
+      const ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        errors.push_back(std::string("netlink recv: ") + std::strerror(errno));
+        break;
+      }
+      int left = int(got);
+      for (auto* r = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(r, left); r = NLMSG_NEXT(r, left)) {
+        if (r->nlmsg_type != NLMSG_ERROR || r->nlmsg_seq < first_seq || r->nlmsg_seq > seq_) continue;
+        ++acked;
+        const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
+        const auto& c = changes[at + (r->nlmsg_seq - first_seq)];
+        if (err != 0 && !(err == ESRCH && !c.add))
+          errors.push_back(route_what(c.prefix, ifindex, c.add) + ": " + std::strerror(err));
+      }
+    }
+  }
+  return errors;
 }
 
 }  // namespace vpngw

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/ip_prefix.hpp"
 
@@ -26,6 +27,17 @@ class Netlink {
   // A route out of the device, replacing an existing one for the same prefix.
   void replace_route(const IpPrefix& prefix, int ifindex);
   void delete_route(const IpPrefix& prefix, int ifindex);
+
+  // Many route changes in one pipelined exchange (a full BGP table is a million of them): requests
+  // go out in batches without waiting for each ACK. Deleting a route that is already gone is fine.
+  // Returns the failures as "operation: error" strings instead of throwing.
+  struct RouteChange {
+    IpPrefix prefix;
+    bool add;
+  };
+  std::vector<std::string> apply_routes(const std::vector<RouteChange>& changes, int ifindex, uint8_t protocol);
+  static constexpr uint8_t kProtoStatic = 4;  // RTPROT_STATIC
+  static constexpr uint8_t kProtoBgp = 186;   // RTPROT_BGP: `ip route show proto bgp`
 
  private:
   void request(void* msg, const std::string& what);

@@ -1,0 +1,102 @@
+#include "apps/ctl.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "control/api/management_server.hpp"
+
+namespace vpngw {
+namespace {
+
+std::string duration(const nlohmann::json& seconds) {
+  if (!seconds.is_number()) return "-";
+  const int64_t s = seconds.get<int64_t>();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+  return buf;
+}
+
+void print_summary(const nlohmann::json& j) {
+  std::printf("BGP AS %s, router ID %s, %s prefixes in the Loc-RIB\n\n", j["asn"].dump().c_str(),
+              j["router_id"].get<std::string>().c_str(), j["loc_rib_prefixes"].dump().c_str());
+  std::printf("%-16s %-11s %-12s %-9s %9s %9s %6s %6s  %s\n", "Neighbor", "AS", "State", "Up", "Received",
+              "Accepted", "Sent", "Flaps", "Last error");
+  for (const auto& n : j["neighbors"]) {
+    std::string state = n["state"];
+    if (n.value("idle_after_max_prefix", false)) state = "Idle(PfxCt)";
+    std::printf("%-16s %-11s %-12s %-9s %9s %9s %6s %6s  %s\n", n["address"].get<std::string>().c_str(),
+                n["remote_asn"].dump().c_str(), state.c_str(), duration(n["uptime_s"]).c_str(),
+                n["prefixes_received"].dump().c_str(), n["prefixes_accepted"].dump().c_str(),
+                n["prefixes_exported"].dump().c_str(), n["flaps"].dump().c_str(),
+                n["last_error"].get<std::string>().c_str());
+  }
+}
+
+void print_routes(const nlohmann::json& j) {
+  std::printf("%-3s %-20s %-16s %-14s %-12s %-10s %-6s %s\n", "", "Prefix", "Next hop", "Neighbor", "Tunnel",
+              "Origin", "MED", "AS path / communities");
+  for (const auto& r : j["routes"]) {
+    for (const auto& p : r["paths"]) {
+      std::string tail = p["as_path"];
+      for (const auto& c : p["communities"]) tail += " [" + c.get<std::string>() + "]";
+      std::printf("%-3s %-20s %-16s %-14s %-12s %-10s %-6s %s\n", p["best"].get<bool>() ? "*>" : "*",
+                  r["prefix"].get<std::string>().c_str(), p["next_hop"].get<std::string>().c_str(),
+                  p["neighbor"].get<std::string>().c_str(), p["tunnel"].get<std::string>().c_str(),
+                  p["origin"].get<std::string>().c_str(), p["med"].is_null() ? "-" : p["med"].dump().c_str(),
+                  tail.c_str());
+    }
+  }
+  const size_t shown = j["routes"].size();
+  if (j["total"].get<size_t>() > shown) std::printf("(%zu of %s prefixes shown; --limit raises it)\n", shown, j["total"].dump().c_str());
+}
+
+}  // namespace
+
+std::function<int()> add_ctl_command(CLI::App& app) {
+  struct Options {
+    std::string socket, gateway = "vpngw", neighbor;
+    bool json = false;
+    size_t limit = 1000;
+  };
+  auto opt = std::make_shared<Options>();
+  auto* ctl = app.add_subcommand("ctl", "ask a running gateway (management socket, root only)");
+  ctl->add_option("-s,--socket", opt->socket, "management socket path (default /run/vpngw/<gateway>.sock)");
+  ctl->add_option("-g,--gateway", opt->gateway, "gateway name, for the default socket path");
+  ctl->add_flag("--json", opt->json, "print the JSON answer");
+  ctl->require_subcommand(1);
+  auto* stats = ctl->add_subcommand("stats", "counters, tunnels, FIB and BGP state");
+  auto* bgp = ctl->add_subcommand("bgp", "BGP sessions and routes");
+  bgp->require_subcommand(1);
+  auto* summary = bgp->add_subcommand("summary", "one line per neighbour");
+  auto* routes = bgp->add_subcommand("routes", "Loc-RIB routes with their attributes");
+  routes->add_option("--limit", opt->limit, "print at most this many prefixes");
+  auto* reset = bgp->add_subcommand("reset", "restart a session, or leave Idle after a max-prefix trip");
+  reset->add_option("neighbor", opt->neighbor, "neighbour name or address")->required();
+
+  return [=]() -> int {
+    if (!ctl->parsed()) return -1;
+    const std::string path = opt->socket.empty() ? ManagementServer::default_path(opt->gateway) : opt->socket;
+    nlohmann::json req;
+    if (stats->parsed()) req = {{"command", "stats"}};
+    else if (summary->parsed()) req = {{"command", "bgp summary"}};
+    else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
+    else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
+    try {
+      const nlohmann::json answer = management_request(path, req);
+      if (answer.contains("error")) {
+        std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";
+        return 1;
+      }
+      if (opt->json || stats->parsed() || reset->parsed()) std::cout << answer.dump(2) << "\n";
+      else if (summary->parsed()) print_summary(answer);
+      else print_routes(answer);
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "vpngw ctl: " << e.what() << "\n";
+      return 1;
+    }
+  };
+}
+
+}  // namespace vpngw

@@ -1,0 +1,57 @@
+// The BGP speaker: one Peer per configured neighbour, each running the RFC 4271 FSM (session.hpp)
+// over Boost.Asio TCP, with active and passive open, connect-retry, collision resolution (RFC 4271
+// 6.8), TCP MD5 signatures (RFC 2385), per-peer max-prefix, and export of the configured prefixes.
+// Learned routes go into the shared RIB; every Loc-RIB change is reported through RouteListener so
+// the gateway can rebuild its FIB snapshot and kernel routes.
+//
+// Everything here runs on the control-plane io_context thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "control/bgp/rib.hpp"
+#include "control/gateway_config.hpp"
+
+namespace vpngw::bgp {
+
+class RouteListener {
+ public:
+  virtual ~RouteListener() = default;
+  // The best path of `prefix` changed; `tunnel` is where it now leaves, or empty when it is gone.
+  virtual void best_changed(const IpPrefix& prefix, std::optional<uint32_t> tunnel) = 0;
+};
+
+class Speaker {
+ public:
+  // `tunnel_ids` maps each neighbour's tunnel name to its data-plane tunnel id.
+  Speaker(boost::asio::io_context& io, const BgpConfig& cfg, uint32_t router_id,
+          std::function<uint32_t(const std::string&)> tunnel_ids, RouteListener& listener);
+  ~Speaker();
+
+  void start();
+  // Sends Cease/administrative shutdown on every session and closes them.
+  void stop();
+
+  // Every Loc-RIB route with the tunnel it takes.
+  void for_each_route(const std::function<void(const IpPrefix&, uint32_t tunnel)>& f) const;
+
+  // `vpngw ctl bgp summary` and `vpngw ctl bgp routes`.
+  nlohmann::json summary() const;
+  nlohmann::json routes(size_t limit) const;
+  // Leaves Idle after a max-prefix trip (or restarts an established session): returns false when
+  // no neighbour has that name.
+  bool reset(const std::string& neighbor);
+
+ private:
+  class Peer;
+  class Connection;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vpngw::bgp
