@@ -20,14 +20,14 @@ std::string duration(const nlohmann::json& seconds) {
 void print_summary(const nlohmann::json& j) {
   std::printf("BGP AS %s, router ID %s, %s prefixes in the Loc-RIB\n\n", j["asn"].dump().c_str(),
               j["router_id"].get<std::string>().c_str(), j["loc_rib_prefixes"].dump().c_str());
-  std::printf("%-16s %-11s %-12s %-9s %9s %9s %6s %6s  %s\n", "Neighbor", "AS", "State", "Up", "Received",
+  std::printf("%-16s %-11s %-12s %-9s %9s %9s %6s %6s  %s\n", "Neighbor", "AS", "State", "Up", "Announced",
               "Accepted", "Sent", "Flaps", "Last error");
   for (const auto& n : j["neighbors"]) {
     std::string state = n["state"];
     if (n.value("idle_after_max_prefix", false)) state = "Idle(PfxCt)";
     std::printf("%-16s %-11s %-12s %-9s %9s %9s %6s %6s  %s\n", n["address"].get<std::string>().c_str(),
                 n["remote_asn"].dump().c_str(), state.c_str(), duration(n["uptime_s"]).c_str(),
-                n["prefixes_received"].dump().c_str(), n["prefixes_accepted"].dump().c_str(),
+                n["prefixes_announced_total"].dump().c_str(), n["prefixes_accepted"].dump().c_str(),
                 n["prefixes_exported"].dump().c_str(), n["flaps"].dump().c_str(),
                 n["last_error"].get<std::string>().c_str());
   }

@@ -51,6 +51,10 @@ TunnelId tunnel_id(const GatewayConfig& cfg, const std::string& name) {
 // VPN static route over a BGP-learned one.
 std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg, const bgp::Speaker* speaker) {
   std::vector<FibRoute> routes;
+  // A BGP neighbour is reached through its tunnel, as over a VTI.
+  if (cfg.bgp)
+    for (const auto& n : cfg.bgp->neighbors)
+      routes.push_back({IpPrefix{n.address, uint8_t(n.address.v6 ? 128 : 32)}, tunnel_id(cfg, n.tunnel)});
   if (speaker) speaker->for_each_route([&](const IpPrefix& p, uint32_t tunnel) { routes.push_back({p, tunnel}); });
   for (const auto& r : cfg.routes) routes.push_back({r.prefix, tunnel_id(cfg, r.tunnel)});
   return std::make_unique<const Fib>(routes);
@@ -96,6 +100,10 @@ Gateway::Gateway(GatewayConfig config) : s_(std::make_unique<State>(std::move(co
   nl.set_link_up(s_->ifindex, true);
   // The kernel sends these prefixes into the TUN; the FIB then picks the tunnel.
   for (const auto& r : cfg.routes) nl.replace_route(r.prefix, s_->ifindex);
+  if (cfg.bgp)
+    for (const auto& n : cfg.bgp->neighbors)
+      if (!cfg.tun_address || !IpPrefix{*cfg.tun_address, cfg.tun_prefix_len}.contains(n.address))
+        nl.replace_route(IpPrefix{n.address, uint8_t(n.address.v6 ? 128 : 32)}, s_->ifindex);
   spdlog::info("gateway {}: tun {} (mtu {}), outside {}:{}, {} tunnel(s), {} route(s)", cfg.name, cfg.tun_name,
                cfg.tun_mtu, cfg.outside_address.to_string(), cfg.outside_port, cfg.tunnels.size(), cfg.routes.size());
 }

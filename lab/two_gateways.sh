@@ -34,6 +34,9 @@ lab_create() {
 }
 
 # lab_start_vpngw VPNGW_BINARY CIPHER: keys, configs and one gateway per side.
+# Optional: LAB_LEFT_ROUTE / LAB_RIGHT_ROUTE replace the static route each side points into the
+# tunnel ("" for none, when BGP learns it); LAB_LEFT_EXTRA / LAB_RIGHT_EXTRA are appended to the
+# configs (a [bgp] section, say).
 lab_start_vpngw() {
   VPNGW=$1
   local cipher=$2
@@ -42,8 +45,10 @@ lab_start_vpngw() {
   LAB_KEY_LR=$(head -c $keylen /dev/urandom | od -An -tx1 | tr -d ' \n')
   LAB_KEY_RL=$(head -c $keylen /dev/urandom | od -An -tx1 | tr -d ' \n')
   LAB_CIPHER=$cipher
-  lab_write_config left 198.51.100.1 198.51.100.2 0x0000a001 "$LAB_KEY_LR" 0x0000b001 "$LAB_KEY_RL" 10.2.0.0/24 169.254.100.1/30
-  lab_write_config right 198.51.100.2 198.51.100.1 0x0000b001 "$LAB_KEY_RL" 0x0000a001 "$LAB_KEY_LR" 10.1.0.0/24 169.254.100.2/30
+  lab_write_config left 198.51.100.1 198.51.100.2 0x0000a001 "$LAB_KEY_LR" 0x0000b001 "$LAB_KEY_RL" \
+    "${LAB_LEFT_ROUTE-10.2.0.0/24}" 169.254.100.1/30 "${LAB_LEFT_EXTRA:-}"
+  lab_write_config right 198.51.100.2 198.51.100.1 0x0000b001 "$LAB_KEY_RL" 0x0000a001 "$LAB_KEY_LR" \
+    "${LAB_RIGHT_ROUTE-10.1.0.0/24}" 169.254.100.2/30 "${LAB_RIGHT_EXTRA:-}"
 
   lab_exec gl "$VPNGW" gateway --config "$LAB_DIR/left.toml" --stats "$LAB_DIR/left.json" >"$LAB_DIR/left.log" 2>&1 &
   echo $! >"$LAB_DIR/left.pid"
@@ -59,8 +64,10 @@ lab_start_vpngw() {
   return 1
 }
 
-# lab_write_config NAME LOCAL PEER OUT_SPI OUT_KEY IN_SPI IN_KEY REMOTE_PREFIX TUN_ADDR
+# lab_write_config NAME LOCAL PEER OUT_SPI OUT_KEY IN_SPI IN_KEY REMOTE_PREFIX TUN_ADDR [EXTRA]
 lab_write_config() {
+  local route=""
+  [ -n "$8" ] && route=$(printf '[[route]]\nprefix = "%s"\ntunnel = "to-peer"' "$8")
   cat >"$LAB_DIR/$1.toml" <<CFG
 [gateway]
 name = "$1"
@@ -82,9 +89,10 @@ key = "0x$5"
 spi = "$6"
 cipher = "$LAB_CIPHER"
 key = "0x$7"
-[[route]]
-prefix = "$8"
-tunnel = "to-peer"
+$route
+[management]
+socket = "$LAB_DIR/$1.sock"
+${10:-}
 CFG
 }
 

@@ -13,7 +13,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # runtime, test peers and tools
   iproute2 nftables iputils-ping iperf3 tcpdump tshark procps psmisc socat jq bc python3
-  wireguard-go wireguard-tools openvpn
+  wireguard-go wireguard-tools openvpn bird2
 )
 
 missing=()

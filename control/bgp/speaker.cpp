@@ -77,6 +77,7 @@ class LazyTimer {
   void arm(Clock::duration after) {
     deadline_ = Clock::now() + after;
     if (!waiting_) wait();
+    else if (deadline_ < timer_.expiry()) timer_.cancel();  // sooner than the pending wait: the handler re-waits
   }
   void cancel() {
     deadline_ = Clock::time_point::max();
@@ -293,6 +294,7 @@ class Speaker::Peer {
     const auto& neg = conn.session().negotiated();
     impl_.rib.set_peer_router_id(rib_index_, neg.remote_id);
     since_ = Clock::now();
+    exported_ = 0;
     spdlog::info("bgp {}: Established (AS {}, hold {} s, keepalive {} s, {})", cfg_.name, neg.remote_as,
                  neg.hold_time, neg.keepalive, neg.as4 ? "4-octet AS" : "2-octet AS");
     send_exports(conn, std::nullopt);
@@ -389,7 +391,7 @@ class Speaker::Peer {
     j["state"] = state_name(display_state());
     j["uptime_s"] = up_ ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count())
                         : nlohmann::json(nullptr);
-    j["prefixes_received"] = prefixes_received_;
+    j["prefixes_announced_total"] = prefixes_received_;  // every NLRI ever received, kept or not
     j["prefixes_accepted"] = impl_.rib.prefixes_from(rib_index_);
     j["prefixes_exported"] = exported_;
     j["max_prefixes"] = cfg_.max_prefixes;
