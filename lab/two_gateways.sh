@@ -50,9 +50,11 @@ lab_start_vpngw() {
   lab_write_config right 198.51.100.2 198.51.100.1 0x0000b001 "$LAB_KEY_RL" 0x0000a001 "$LAB_KEY_LR" \
     "${LAB_RIGHT_ROUTE-10.1.0.0/24}" 169.254.100.2/30 "${LAB_RIGHT_EXTRA:-}"
 
-  lab_exec gl "$VPNGW" gateway --config "$LAB_DIR/left.toml" --stats "$LAB_DIR/left.json" >"$LAB_DIR/left.log" 2>&1 &
+  # `ip netns exec` directly, not the lab_exec function: a backgrounded function is a subshell, and
+  # its pid is not the gateway's.
+  ip netns exec "$(lab_ns gl)" "$VPNGW" gateway --config "$LAB_DIR/left.toml" --stats "$LAB_DIR/left.json" >"$LAB_DIR/left.log" 2>&1 &
   echo $! >"$LAB_DIR/left.pid"
-  lab_exec gr "$VPNGW" gateway --config "$LAB_DIR/right.toml" --stats "$LAB_DIR/right.json" >"$LAB_DIR/right.log" 2>&1 &
+  ip netns exec "$(lab_ns gr)" "$VPNGW" gateway --config "$LAB_DIR/right.toml" --stats "$LAB_DIR/right.json" >"$LAB_DIR/right.log" 2>&1 &
   echo $! >"$LAB_DIR/right.pid"
   local i
   for i in $(seq 50); do
@@ -110,8 +112,13 @@ lab_down() {
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$f"
   done
+  # Anything else still running in the namespaces (peers a test started, say) goes too: a process
+  # left in a deleted namespace would live on unseen.
   local n
-  for n in hl gl gr hr; do ip netns del "$(lab_ns $n)" 2>/dev/null || true; done
+  for n in hl gl gr hr; do
+    ip netns pids "$(lab_ns $n)" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    ip netns del "$(lab_ns $n)" 2>/dev/null || true
+  done
   return 0
 }
 

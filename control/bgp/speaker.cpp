@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -294,6 +295,9 @@ class Speaker::Peer {
     const auto& neg = conn.session().negotiated();
     impl_.rib.set_peer_router_id(rib_index_, neg.remote_id);
     since_ = Clock::now();
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    established_at_ms_ = int64_t(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
     exported_ = 0;
     spdlog::info("bgp {}: Established (AS {}, hold {} s, keepalive {} s, {})", cfg_.name, neg.remote_as,
                  neg.hold_time, neg.keepalive, neg.as4 ? "4-octet AS" : "2-octet AS");
@@ -391,6 +395,7 @@ class Speaker::Peer {
     j["state"] = state_name(display_state());
     j["uptime_s"] = up_ ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count())
                         : nlohmann::json(nullptr);
+    j["established_at_ms"] = established_at_ms_;
     j["prefixes_announced_total"] = prefixes_received_;  // every NLRI ever received, kept or not
     j["prefixes_accepted"] = impl_.rib.prefixes_from(rib_index_);
     j["prefixes_exported"] = exported_;
@@ -488,6 +493,7 @@ class Speaker::Peer {
   State state_ = State::idle;
   bool stopped_ = false, admin_idle_ = false;
   Clock::time_point since_;
+  int64_t established_at_ms_ = 0;  // CLOCK_MONOTONIC, for benchmarks comparing across processes
   uint64_t flaps_ = 0, updates_in_ = 0, prefixes_received_ = 0, treat_as_withdraw_ = 0, looped_ = 0, warnings_ = 0,
            exported_ = 0;
   std::string last_error_;
