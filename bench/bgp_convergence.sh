@@ -35,6 +35,9 @@ trap 'cleanup; rm -rf "$WORK"' EXIT
 
 now_ms() { date +%s%3N; }
 rss_mib() { awk '/VmHWM/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+# CPU time (ms) of a process's main thread: vpngw's control plane runs there (its data-plane
+# threads, which carry the BGP session's ESP, are left out, as BIRD does no ESP either).
+main_thread_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/task/$1/stat"; }
 
 # The sender's static table: N /24s from 16.0.0.0 on; "unique" gives each its own AS_PATH.
 write_sender_config() {
@@ -110,6 +113,7 @@ measure() {
   else
     pid=$(cat "$WORK/lab/left.pid")
   fi
+  local cpu0; cpu0=$(main_thread_cpu_ms "$pid")
   birdc_ gr sender enable aws >/dev/null
   # Established, seen from the receiver.
   while :; do
@@ -136,8 +140,9 @@ measure() {
   done
   done_ms=$(now_ms)
   local rss; rss=$(rss_mib "$pid")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$receiver" "$n" "$feed" "$((done_ms - established))" "$rss" "$fib_internal" >>"$RESULTS"
-  echo "  $receiver $n $feed: $((done_ms - established)) ms, peak RSS $rss MiB${fib_internal:+ (by the gateway clock: $fib_internal ms)}" >&2
+  local cpu=$(( $(main_thread_cpu_ms "$pid") - cpu0 ))
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$receiver" "$n" "$feed" "$((done_ms - established))" "$rss" "$cpu" "$fib_internal" >>"$RESULTS"
+  echo "  $receiver $n $feed: $((done_ms - established)) ms, receiver CPU $cpu ms, peak RSS $rss MiB${fib_internal:+ (by the gateway clock: $fib_internal ms)}" >&2
   [ -f "$WORK/receiver.bird.pid" ] && { kill "$(cat "$WORK/receiver.bird.pid")" 2>/dev/null || true; rm -f "$WORK/receiver.bird.pid"; }
   kill "$(cat "$WORK/sender.bird.pid")" 2>/dev/null || true
   rm -f "$WORK/sender.bird.pid" "$WORK"/*.ctl
@@ -159,18 +164,17 @@ rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 def cell(vals, unit):
     return f"{statistics.median(vals):.0f} {unit} [{min(vals):.0f}-{max(vals):.0f}]" if unit == "ms" else \
            f"{statistics.median(vals):.1f} {unit} [{min(vals):.1f}-{max(vals):.1f}]"
-print(f"{'prefixes':>9} {'feed':7} {'receiver':8} {'Established -> all routes':>28} {'peak RSS':>26}  {'vs BIRD':>12}")
+print(f"{'prefixes':>9} {'feed':7} {'receiver':8} {'Established -> all routes':>28} {'receiver CPU':>26} {'peak RSS':>26}")
 keys = sorted({(int(r[1]), r[2]) for r in rows})
 for n, feed in keys:
     sel = {rc: [r for r in rows if r[0] == rc and int(r[1]) == n and r[2] == feed] for rc in ("vpngw", "bird")}
     med = {}
     for rc in ("vpngw", "bird"):
-        t = [float(r[3]) for r in sel[rc]]; m = [float(r[4]) for r in sel[rc]]
+        t = [float(r[3]) for r in sel[rc]]; m = [float(r[4]) for r in sel[rc]]; c = [float(r[5]) for r in sel[rc]]
         if not t: continue
-        med[rc] = (statistics.median(t), statistics.median(m))
-        ratio = ""
-        if rc == "vpngw" and "bird" in med or (rc == "bird" and False): pass
-        print(f"{n:>9} {feed:7} {rc:8} {cell(t, 'ms'):>28} {cell(m, 'MiB'):>26}")
+        med[rc] = (statistics.median(t), statistics.median(c), statistics.median(m))
+        print(f"{n:>9} {feed:7} {rc:8} {cell(t, 'ms'):>28} {cell(c, 'ms'):>26} {cell(m, 'MiB'):>26}")
     if "vpngw" in med and "bird" in med:
-        print(f"{'':>9} {'':7} {'ratio':8} {med['vpngw'][0] / med['bird'][0]:>27.2f}x {med['vpngw'][1] / med['bird'][1]:>25.2f}x")
+        ratios = [med["vpngw"][i] / max(med["bird"][i], 1e-9) for i in range(3)]
+        print(f"{'':>9} {'':7} {'vs BIRD':8} {ratios[0]:>27.2f}x {ratios[1]:>25.2f}x {ratios[2]:>25.2f}x")
 EOF

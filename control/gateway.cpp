@@ -51,6 +51,7 @@ TunnelId tunnel_id(const GatewayConfig& cfg, const std::string& name) {
 // VPN static route over a BGP-learned one.
 std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg, const bgp::Speaker* speaker) {
   std::vector<FibRoute> routes;
+  routes.reserve((speaker ? speaker->route_count() : 0) + cfg.routes.size() + (cfg.bgp ? cfg.bgp->neighbors.size() : 0));
   // A BGP neighbour is reached through its tunnel, as over a VTI.
   if (cfg.bgp)
     for (const auto& n : cfg.bgp->neighbors)

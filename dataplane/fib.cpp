@@ -38,12 +38,14 @@ Fib::Fib(const std::vector<FibRoute>& routes) {
     for (auto& l : levels) {
       // Stable sort keeps insertion order among equal keys; keep the last one of each run.
       std::stable_sort(l.entries.begin(), l.entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      std::vector<typename std::decay_t<decltype(l.entries)>::value_type> unique;
-      for (const auto& e : l.entries) {
-        if (!unique.empty() && unique.back().first == e.first) unique.back() = e;
-        else unique.push_back(e);
+      // In place, without a second copy: a full table is a million entries.
+      size_t out = 0;
+      for (size_t i = 0; i < l.entries.size(); ++i) {
+        if (out > 0 && l.entries[out - 1].first == l.entries[i].first) l.entries[out - 1] = l.entries[i];
+        else l.entries[out++] = l.entries[i];
       }
-      l.entries = std::move(unique);
+      l.entries.resize(out);
+      l.entries.shrink_to_fit();
       size_ += l.entries.size();
     }
   };

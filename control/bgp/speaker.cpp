@@ -577,6 +577,8 @@ void Speaker::for_each_route(const std::function<void(const IpPrefix&, uint32_t)
   impl_->rib.for_each_best([&](const IpPrefix& p, const Path& best) { f(p, impl_->peers[best.peer]->tunnel()); });
 }
 
+size_t Speaker::route_count() const { return impl_->rib.size(); }
+
 nlohmann::json Speaker::summary() const {
   nlohmann::json j;
   j["asn"] = impl_->cfg.asn;

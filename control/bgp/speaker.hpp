@@ -39,6 +39,7 @@ class Speaker {
 
   // Every Loc-RIB route with the tunnel it takes.
   void for_each_route(const std::function<void(const IpPrefix&, uint32_t tunnel)>& f) const;
+  size_t route_count() const;
 
   // `vpngw ctl bgp summary` and `vpngw ctl bgp routes`.
   nlohmann::json summary() const;
