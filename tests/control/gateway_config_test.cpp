@@ -63,12 +63,28 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   return s.replace(at, from.size(), to);
 }
 
+// One bad config per row, and the words its error message must contain.
+struct Row {
+  const char* what;
+  std::string text;
+  std::vector<std::string> message_has;
+};
+
+void expect_errors(const std::vector<Row>& rows) {
+  for (const auto& row : rows) {
+    try {
+      parse_gateway_config(row.text, "left.toml");
+      ADD_FAILURE() << row.what << ": accepted";
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      for (const auto& part : row.message_has) {
+        EXPECT_NE(msg.find(part), std::string::npos) << row.what << ": '" << part << "' missing from: " << msg;
+      }
+    }
+  }
+}
+
 TEST(GatewayConfig, MistakesNameKeyValueAndRule) {
-  struct Row {
-    const char* what;
-    std::string text;
-    std::vector<std::string> message_has;
-  };
   const std::vector<Row> rows = {
       {"replay window too big", replace(kValid, "replay_window = 2048", "replay_window = 4096"),
        {"left.toml", "tunnel[0].replay_window", "4096", "64-2048"}},
@@ -101,17 +117,46 @@ TEST(GatewayConfig, MistakesNameKeyValueAndRule) {
        {"tunnel[0].inbound", "missing"}},
       {"TOML syntax error", replace(kValid, "mtu = 1400", "mtu = = 1400"), {"left.toml:8"}},
   };
-  for (const auto& row : rows) {
-    try {
-      parse_gateway_config(row.text, "left.toml");
-      ADD_FAILURE() << row.what << ": accepted";
-    } catch (const ConfigError& e) {
-      const std::string msg = e.what();
-      for (const auto& part : row.message_has) {
-        EXPECT_NE(msg.find(part), std::string::npos) << row.what << ": '" << part << "' missing from: " << msg;
-      }
-    }
-  }
+  expect_errors(rows);
+}
+
+const std::string kBgp = kValid + R"toml(
+[bgp]
+asn = 64512
+export = ["10.1.0.0/16"]
+[[bgp.neighbor]]
+name = "cgw"
+address = "169.254.100.2"
+remote_asn = 4200000001
+tunnel = "to-right"
+md5_password = "secret"
+)toml";
+
+TEST(GatewayConfig, BgpSectionLoadsWithAwsDefaults) {
+  auto c = parse_gateway_config(kBgp, "left.toml");
+  ASSERT_TRUE(c.bgp);
+  EXPECT_EQ(c.bgp->asn, 64512u);
+  EXPECT_EQ(c.bgp->hold_time, 30);
+  EXPECT_EQ(c.bgp->keepalive, 10);
+  ASSERT_EQ(c.bgp->neighbors.size(), 1u);
+  EXPECT_EQ(c.bgp->neighbors[0].remote_asn, 4200000001u);
+  EXPECT_EQ(c.bgp->neighbors[0].max_prefixes, 100u);
+  EXPECT_EQ(c.bgp->export_prefixes.at(0).to_string(), "10.1.0.0/16");
+}
+
+TEST(GatewayConfig, BgpMistakesNameKeyValueAndRule) {
+  const std::vector<Row> rows = {
+      {"AS_TRANS as an ASN", replace(kBgp, "asn = 64512", "asn = 23456"), {"bgp.asn", "23456", "AS_TRANS"}},
+      {"ASN out of range", replace(kBgp, "remote_asn = 4200000001", "remote_asn = 4294967295"),
+       {"bgp.neighbor[0].remote_asn", "4294967295", "1-4294967294"}},
+      {"hold time 2", replace(kBgp, "asn = 64512", "asn = 64512\nhold_time = 2"), {"bgp.hold_time", "0 (no keepalives) or 3-65535"}},
+      {"neighbour on an unknown tunnel", replace(kBgp, "tunnel = \"to-right\"\nmd5", "tunnel = \"nowhere\"\nmd5"),
+       {"bgp.neighbor[0].tunnel", "nowhere"}},
+      {"export with host bits", replace(kBgp, "10.1.0.0/16", "10.1.0.1/16"), {"bgp.export", "10.1.0.1/16"}},
+      {"misspelt neighbour key", replace(kBgp, "md5_password", "md5_pasword"), {"bgp.neighbor[0].md5_pasword", "unknown key"}},
+      {"IPv6 router ID", replace(kBgp, "asn = 64512", "asn = 64512\nrouter_id = \"fd00::1\""), {"bgp.router_id", "IPv4"}},
+  };
+  expect_errors(rows);
 }
 
 TEST(GatewayConfig, MissingFileIsAClearError) {
