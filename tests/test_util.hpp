@@ -25,4 +25,12 @@ inline std::vector<uint8_t> hex(std::string_view s) {
   return out;
 }
 
+// Golden-byte comparisons read better as hex strings when they fail.
+inline std::string to_hex(const std::vector<uint8_t>& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : bytes) { out += digits[b >> 4]; out += digits[b & 15]; }
+  return out;
+}
+
 }  // namespace vpngw::test

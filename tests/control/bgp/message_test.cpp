@@ -9,6 +9,7 @@ namespace vpngw::bgp {
 namespace {
 
 using test::hex;
+using test::to_hex;
 
 const std::string kMarker = "ffffffffffffffffffffffffffffffff";
 
@@ -114,6 +115,37 @@ TEST(BgpMessage, AnnounceEncodesGoldenAndRoundTrips) {
   Update u = parse_update_ok(msgs[0]);
   EXPECT_EQ(u.attrs, a);
   EXPECT_EQ(u.nlri, std::vector<IpPrefix>(std::begin(prefixes), std::end(prefixes)));
+}
+
+TEST(BgpMessage, EveryAttributeEncodesGoldenForAnInternalPeer) {
+  PathAttributes a;
+  a.origin = Origin::egp;
+  const uint32_t seq[] = {65001}, set[] = {65002, 65003};
+  a.as_path.append_segment(AsPath::sequence, seq);
+  a.as_path.append_segment(AsPath::set, set);
+  a.next_hop = IpAddress::parse("10.0.0.1");
+  a.med = 7;
+  a.local_pref = 200;
+  a.atomic_aggregate = true;
+  a.aggregator = Aggregator{65001, 0x0a000001};
+  a.communities = {7224u << 16 | 7100};
+  a.unknown_transitive = {RawAttribute{0xe0, 0x20, {0xab}}};
+  const IpPrefix prefixes[] = {pfx("192.0.2.0/24")};
+  auto msgs = encode_announce(a, prefixes, CodecContext{true, false});
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(to_hex(msgs[0]), to_hex(hex(kMarker + "0060" "02" "0000" "0045"
+                         "400101 01"                                // ORIGIN EGP
+                         "400210 0201 0000fde9 0102 0000fdea 0000fdeb"  // AS_PATH 65001 {65002 65003}
+                         "400304 0a000001"                          // NEXT_HOP
+                         "800404 00000007"                          // MED
+                         "400504 000000c8"                          // LOCAL_PREF (internal peer only)
+                         "400600"                                   // ATOMIC_AGGREGATE
+                         "c00708 0000fde9 0a000001"                 // AGGREGATOR
+                         "c00804 1c381bbc"                          // COMMUNITIES 7224:7100
+                         "e02001 ab"                                // unknown, Partial kept
+                         "18c00002")));
+  Update u = parse_update_ok(msgs[0], CodecContext{true, false});
+  EXPECT_EQ(u.attrs, a);
 }
 
 TEST(BgpMessage, Ipv6GoesInMpReachAndMpUnreach) {
