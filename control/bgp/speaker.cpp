@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -298,7 +299,7 @@ class Speaker::Peer {
     timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     established_at_ms_ = int64_t(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
-    exported_ = 0;
+    adj_rib_out_.clear();
     spdlog::info("bgp {}: Established (AS {}, hold {} s, keepalive {} s, {})", cfg_.name, neg.remote_as,
                  neg.hold_time, neg.keepalive, neg.as4 ? "4-octet AS" : "2-octet AS");
     send_exports(conn, std::nullopt);
@@ -330,7 +331,9 @@ class Speaker::Peer {
         }
         if (f.afi == Afi::ipv4 && local->v6) continue;  // no IPv4 next hop to give
         for (auto& m : encode_announce(a, prefixes, conn.session().codec())) conn.session().send_established(std::move(m));
-        exported_ += prefixes.size();
+        // Adj-RIB-Out: what this peer has from us (a refresh re-sends the same prefixes).
+        for (const auto& p : prefixes)
+          if (std::find(adj_rib_out_.begin(), adj_rib_out_.end(), p) == adj_rib_out_.end()) adj_rib_out_.push_back(p);
       }
       conn.session().send_established(encode_end_of_rib(f));
     }
@@ -372,6 +375,7 @@ class Speaker::Peer {
     if (!conn.session().last_error().empty()) last_error_ = conn.session().last_error();
     if (up_ == &conn) {
       up_ = nullptr;
+      adj_rib_out_.clear();
       ++flaps_;
       impl_.rib.drop_peer(rib_index_, [this](const BestChange& c) { impl_.report(c); });
       spdlog::warn("bgp {}: session down: {}", cfg_.name, reason);
@@ -398,7 +402,10 @@ class Speaker::Peer {
     j["established_at_ms"] = established_at_ms_;
     j["prefixes_announced_total"] = prefixes_received_;  // every NLRI ever received, kept or not
     j["prefixes_accepted"] = impl_.rib.prefixes_from(rib_index_);
-    j["prefixes_exported"] = exported_;
+    j["prefixes_exported"] = adj_rib_out_.size();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : adj_rib_out_) out.push_back(p.to_string());
+    j["advertised"] = std::move(out);
     j["max_prefixes"] = cfg_.max_prefixes;
     j["flaps"] = flaps_;
     j["updates_received"] = updates_in_;
@@ -494,9 +501,9 @@ class Speaker::Peer {
   bool stopped_ = false, admin_idle_ = false;
   Clock::time_point since_;
   int64_t established_at_ms_ = 0;  // CLOCK_MONOTONIC, for benchmarks comparing across processes
-  uint64_t flaps_ = 0, updates_in_ = 0, prefixes_received_ = 0, treat_as_withdraw_ = 0, looped_ = 0, warnings_ = 0,
-           exported_ = 0;
+  uint64_t flaps_ = 0, updates_in_ = 0, prefixes_received_ = 0, treat_as_withdraw_ = 0, looped_ = 0, warnings_ = 0;
   std::string last_error_;
+  std::vector<IpPrefix> adj_rib_out_;
 };
 
 bool Speaker::Connection::open_received(const Open& o) { return peer_.resolve_collision(*this, o); }

@@ -121,6 +121,7 @@ echo "ok: 21 prefixes in Loc-RIB, FIB and kernel (proto bgp); 10.99.0.0/24 with 
 
 # 3. BIRD learned our prefix with our AS path.
 birdc_ show route 10.1.0.0/24 all | grep -q "BGP.as_path: 64512" || fail "BIRD lacks 10.1.0.0/24 with AS path 64512"
+[ "$(summary_field 'advertised[0]')" = 10.1.0.0/24 ] || fail "Adj-RIB-Out does not show 10.1.0.0/24"
 echo "ok: BIRD learned 10.1.0.0/24 with AS path 64512"
 
 # 4. Withdraw: BIRD drops 10 prefixes.
