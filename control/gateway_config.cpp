@@ -5,95 +5,10 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "control/toml_reader.hpp"
+
 namespace vpngw {
 namespace {
-
-// Walks one TOML table, remembers which keys were read, and reports the rest as unknown: a
-// misspelt key must not silently fall back to a default.
-class TableReader {
- public:
-  TableReader(const toml::table& t, std::string path, const std::string& source)
-      : t_(t), path_(std::move(path)), source_(source) {}
-
-  [[noreturn]] void fail(const std::string& key, const std::string& value, const std::string& allowed) const {
-    throw ConfigError(source_ + ": key '" + full(key) + "'" + (value.empty() ? "" : " = " + value) + ": " + allowed);
-  }
-
-  std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-  const std::string& source() const { return source_; }
-
-  const toml::node* node(const std::string& key) {
-    seen_.insert(key);
-    return t_.get(key);
-  }
-
-  std::optional<std::string> string(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (auto s = n->value<std::string>(); s && n->is_string()) return *s;
-    fail(key, describe(*n), "must be a string");
-  }
-
-  std::string required_string(const std::string& key, const std::string& what) {
-    auto s = string(key);
-    if (!s) fail(key, "", "missing; " + what);
-    return *s;
-  }
-
-  std::optional<int64_t> integer(const std::string& key, int64_t lo, int64_t hi) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (!n->is_integer()) fail(key, describe(*n), "must be an integer in " + std::to_string(lo) + "-" + std::to_string(hi));
-    const int64_t v = *n->value<int64_t>();
-    if (v < lo || v > hi) fail(key, std::to_string(v), "allowed range is " + std::to_string(lo) + "-" + std::to_string(hi));
-    return v;
-  }
-
-  std::optional<bool> boolean(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return std::nullopt;
-    if (!n->is_boolean()) fail(key, describe(*n), "must be true or false");
-    return *n->value<bool>();
-  }
-
-  const toml::table* table(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return nullptr;
-    if (!n->is_table()) fail(key, describe(*n), "must be a table ([" + full(key) + "])");
-    return n->as_table();
-  }
-
-  const toml::array* array_of_tables(const std::string& key) {
-    const toml::node* n = node(key);
-    if (!n) return nullptr;
-    if (!n->is_array_of_tables()) fail(key, describe(*n), "must be an array of tables ([[" + full(key) + "]])");
-    return n->as_array();
-  }
-
-  void reject_unknown() const {
-    for (const auto& [k, v] : t_) {
-      if (!seen_.count(std::string(k.str()))) {
-        fail(std::string(k.str()), "", "unknown key (see docs/gateway-config.md for the keys allowed here)");
-      }
-    }
-  }
-
-  static std::string describe(const toml::node& n) {
-    if (auto v = n.value_exact<std::string>()) return "\"" + *v + "\"";
-    if (auto v = n.value_exact<int64_t>()) return std::to_string(*v);
-    if (auto v = n.value_exact<bool>()) return *v ? "true" : "false";
-    if (auto v = n.value_exact<double>()) return std::to_string(*v);
-    if (n.is_table()) return "(a table)";
-    if (n.is_array()) return "(an array)";
-    return "(a date or time)";
-  }
-
- private:
-  const toml::table& t_;
-  std::string path_;
-  const std::string& source_;
-  std::set<std::string> seen_;
-};
 
 std::vector<uint8_t> parse_hex(TableReader& r, const std::string& key, const std::string& text) {
   std::string_view s = text;
@@ -159,17 +74,7 @@ SaConfig parse_sa(const toml::table& t, const std::string& path, const std::stri
   return sa;
 }
 
-IpAddress parse_address(TableReader& r, const std::string& key, const std::string& text) {
-  auto a = IpAddress::parse(text);
-  if (!a) r.fail(key, "\"" + text + "\"", "must be an IPv4 or IPv6 address");
-  return *a;
-}
 
-IpPrefix parse_prefix(TableReader& r, const std::string& key, const std::string& text) {
-  auto p = IpPrefix::parse(text);
-  if (!p) r.fail(key, "\"" + text + "\"", "a prefix with no host bits set, e.g. \"10.2.0.0/16\"");
-  return *p;
-}
 
 // ASNs: 1-4294967294 (4294967295 is reserved, RFC 7300); AS_TRANS is never a real ASN.
 uint32_t parse_asn(TableReader& r, const std::string& key) {
@@ -242,14 +147,7 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
 }  // namespace
 
 GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream os;
-    os << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    throw ConfigError(os.str());
-  }
+  toml::table root = parse_toml(toml_text, source);
 
   GatewayConfig cfg;
   TableReader top(root, "", source);
@@ -352,11 +250,7 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
 }
 
 GatewayConfig load_gateway_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path + ": cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_gateway_config(text.str(), path);
+  return parse_gateway_config(read_config_file(path), path);
 }
 
 }  // namespace vpngw

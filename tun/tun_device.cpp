@@ -12,7 +12,7 @@
 
 namespace vpngw {
 
-TunDevice::TunDevice(const std::string& name, size_t queues) : name_(name) {
+TunDevice::TunDevice(const std::string& name, size_t queues, DeviceKind kind) : name_(name) {
   if (name.empty() || name.size() >= IFNAMSIZ) {
     throw std::invalid_argument("TUN name '" + name + "' must be 1-" + std::to_string(IFNAMSIZ - 1) + " characters");
   }
@@ -21,7 +21,7 @@ TunDevice::TunDevice(const std::string& name, size_t queues) : name_(name) {
     const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "open /dev/net/tun for " + name);
     ifreq ifr{};
-    ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0);
+    ifr.ifr_flags = (kind == DeviceKind::tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | (queues > 1 ? IFF_MULTI_QUEUE : 0);
     std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
     if (::ioctl(fd, TUNSETIFF, &ifr) < 0) {
       const int err = errno;

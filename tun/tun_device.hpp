@@ -1,4 +1,4 @@
-// A Linux TUN device (IFF_TUN | IFF_NO_PI): raw IP packets in and out, one fd per queue
+// A Linux TUN device (IFF_TUN | IFF_NO_PI), or a TAP (IFF_TAP): raw IP packets in and out, one fd per queue
 // (IFF_MULTI_QUEUE when queues > 1, so each worker owns a queue). Batch interfaces from the start,
 // so offloads (IFF_VNET_HDR + TSO) can arrive later without changing callers.
 #pragma once
@@ -16,10 +16,13 @@ struct PacketView {
   size_t len;  // in: capacity; out: bytes read
 };
 
+// TUN carries IP packets; TAP carries Ethernet frames (the ENI-like interface uses one).
+enum class DeviceKind { tun, tap };
+
 class TunDevice {
  public:
   // Creates (or attaches to) the device; throws std::system_error naming the device on failure.
-  TunDevice(const std::string& name, size_t queues = 1);
+  TunDevice(const std::string& name, size_t queues = 1, DeviceKind kind = DeviceKind::tun);
   ~TunDevice();
   TunDevice(const TunDevice&) = delete;
   TunDevice& operator=(const TunDevice&) = delete;
