@@ -6,6 +6,7 @@
 #include "apps/ctl.hpp"
 #include "control/gateway.hpp"
 #include "control/gateway_config.hpp"
+#include "control/nat_router.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"vpngw: a software VPN gateway that emulates AWS hybrid connectivity"};
@@ -18,12 +19,38 @@ int main(int argc, char** argv) {
   gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
   gateway->add_flag("--check", check_only, "validate the config and exit");
 
+  auto* nat = app.add_subcommand("nat", "run a source-NAT router with ENI-like interfaces (Client VPN egress)");
+  std::string nat_config, nat_stats, nat_socket;
+  bool nat_check = false;
+  nat->add_option("-c,--config", nat_config, "NAT config (TOML), see docs/nat.md")->required();
+  nat->add_option("--stats", nat_stats, "write counters as JSON to this file every second and at exit");
+  nat->add_option("--socket", nat_socket, "management socket (default /run/vpngw/<name>.sock)");
+  nat->add_flag("--check", nat_check, "validate the config and exit");
+
   auto run_ctl = vpngw::add_ctl_command(app);
 
   CLI11_PARSE(app, argc, argv);
 
   if (int rc = run_ctl(); rc >= 0) return rc;
 
+  if (nat->parsed()) {
+    try {
+      auto cfg = vpngw::load_nat_config(nat_config);
+      if (nat_check) {
+        std::cout << nat_config << ": ok (" << cfg.enis.size() << " ENIs)\n";
+        return 0;
+      }
+      vpngw::NatRouter router(std::move(cfg));
+      router.run(nat_stats, nat_socket);
+      return 0;
+    } catch (const vpngw::ConfigError& e) {
+      std::cerr << "vpngw: config error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "vpngw: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (gateway->parsed()) {
     try {
       auto cfg = vpngw::load_gateway_config(config_path);

@@ -17,6 +17,7 @@
 #include "control/api/management_server.hpp"
 #include "control/bgp/speaker.hpp"
 #include "control/route_installer.hpp"
+#include "control/stats_file.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/udp_socket.hpp"
 #include "dataplane/worker.hpp"
@@ -162,18 +163,7 @@ void Gateway::run(const std::string& stats_path) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   boost::asio::steady_timer timer(io);
 
-  auto write_stats = [&] {
-    if (stats_path.empty()) return;
-    // Write then rename, so a reader never sees half a file.
-    const std::string tmp = stats_path + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << stats().dump(2) << "\n";
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, stats_path, ec);
-    if (ec) spdlog::warn("cannot write stats to {}: {}", stats_path, ec.message());
-  };
+  auto write_stats = [&] { write_json_file(stats_path, stats()); };
 
   std::function<void()> tick = [&] {
     timer.expires_after(std::chrono::seconds(1));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -45,11 +46,15 @@ inline constexpr std::array<CounterInfo, kCounterCount> kCounterInfo{{
 #undef VPNGW_NAT_COUNTER_INFO
 }};
 
-// Owned by one worker; the control plane reads them (a torn read of a counter is harmless).
+// One writer (the worker that owns the translator), any readers: a relaxed load and store, not a
+// locked read-modify-write, so counting costs what a plain increment does.
 struct Counters {
-  std::array<uint64_t, kCounterCount> values{};
-  void add(Counter c, uint64_t n = 1) { values[size_t(c)] += n; }
-  uint64_t get(Counter c) const { return values[size_t(c)]; }
+  std::array<std::atomic<uint64_t>, kCounterCount> values{};
+  void add(Counter c, uint64_t n = 1) {
+    auto& v = values[size_t(c)];
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t get(Counter c) const { return values[size_t(c)].load(std::memory_order_relaxed); }
 };
 
 }  // namespace vpngw::nat

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -70,7 +71,7 @@ class Eni {
 
   bool contains(uint32_t addr) const { return ((addr ^ cfg_.address) & mask()) == 0; }
   const EniConfig& config() const { return cfg_; }
-  uint64_t counter(EniCounter c) const { return counters_[size_t(c)]; }
+  uint64_t counter(EniCounter c) const { return counters_[size_t(c)].load(std::memory_order_relaxed); }
   size_t neighbors() const { return neighbors_.size(); }
 
  private:
@@ -81,7 +82,11 @@ class Eni {
     std::deque<std::vector<uint8_t>> waiting;  // whole frames minus the destination MAC
   };
   uint32_t mask() const { return cfg_.prefix_len == 0 ? 0 : ~uint32_t(0) << (32 - cfg_.prefix_len); }
-  void count(EniCounter c) { ++counters_[size_t(c)]; }
+  // Single writer (the worker), readers anywhere.
+  void count(EniCounter c) {
+    auto& v = counters_[size_t(c)];
+    v.store(v.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   void handle_arp(std::span<uint8_t> frame, uint32_t now);
   void answer_echo(std::span<uint8_t> frame, size_t ip_len);
   void learn(uint32_t ip, const Mac& mac);
@@ -91,7 +96,7 @@ class Eni {
   EniOutput& out_;
   std::unordered_map<uint32_t, Neighbor> neighbors_;
   size_t waiting_total_ = 0;
-  std::array<uint64_t, kEniCounterCount> counters_{};
+  std::array<std::atomic<uint64_t>, kEniCounterCount> counters_{};
 };
 
 }  // namespace vpngw::nat
