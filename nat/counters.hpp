@@ -19,6 +19,7 @@ namespace vpngw::nat {
   X(mappings_created, "new mappings")                                                                \
   X(mappings_expired, "mappings that timed out")                                                     \
   X(ports_preserved, "new mappings that kept the client's own port or ICMP identifier")              \
+  X(drop_not_ipv4, "IPv6 or another version: the NAT translates IPv4 only")                        \
   X(drop_malformed, "not a sane IPv4 packet: short, bad header length, total length past the end") \
   X(drop_truncated_l4, "TCP/UDP/ICMP header cut short")                                              \
   X(drop_unsupported, "a protocol or ICMP type the NAT does not translate")                          \

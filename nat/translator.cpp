@@ -122,7 +122,8 @@ uint32_t Translator::find_fragment(uint32_t addr, uint16_t id, uint8_t proto, bo
 
 // Parses and bounds-checks the IPv4 header, and the L4 header's minimum size when it is there.
 static std::optional<Counter> parse_ipv4(uint8_t* data, size_t len, Translator::Packet& p) {
-  if (len < 20 || (data[0] >> 4) != 4) return Counter::drop_malformed;
+  if (len >= 1 && (data[0] >> 4) != 4) return Counter::drop_not_ipv4;
+  if (len < 20) return Counter::drop_malformed;
   const size_t ihl = size_t(data[0] & 0x0f) * 4;
   const size_t total = load_be16(data + 2);
   if (ihl < 20 || total < ihl || total > len) return Counter::drop_malformed;

@@ -241,7 +241,7 @@ TEST(NatTranslator, MalformedAndTruncatedAreCountedDrops) {
   f.run_rows({
       {"10 bytes", Dir::out, 0, std::vector<uint8_t>(good.begin(), good.begin() + 10), Action::drop,
        Counter::drop_malformed},
-      {"IPv6 version nibble", Dir::out, 0, with([](auto& b) { b[0] = 0x65; }), Action::drop, Counter::drop_malformed},
+      {"IPv6 version nibble", Dir::out, 0, with([](auto& b) { b[0] = 0x65; }), Action::drop, Counter::drop_not_ipv4},
       {"header length 16", Dir::out, 0, with([](auto& b) { b[0] = 0x44; }), Action::drop, Counter::drop_malformed},
       {"total length past the buffer", Dir::out, 0, with([](auto& b) { store_be16(&b[2], 2000); }), Action::drop,
        Counter::drop_malformed},
