@@ -74,11 +74,22 @@ void Eni::learn(uint32_t ip, const Mac& mac) {
   while (!n.waiting.empty()) {
     std::vector<uint8_t>& f = n.waiting.front();
     std::memcpy(f.data(), mac.data(), 6);
-    out_.write_frame(f);
+    emit(f);
     count(EniCounter::frames_sent);
     n.waiting.pop_front();
     --waiting_total_;
   }
+}
+
+void Eni::emit(std::span<const uint8_t> frame) {
+  constexpr size_t kMinFrame = 60;
+  if (frame.size() >= kMinFrame) {
+    out_.write_frame(frame);
+    return;
+  }
+  std::array<uint8_t, kMinFrame> padded{};
+  std::copy(frame.begin(), frame.end(), padded.begin());
+  out_.write_frame(padded);
 }
 
 void Eni::send_arp(uint16_t op, const Mac& eth_dst, const Mac& target_mac, uint32_t target_ip) {
@@ -96,7 +107,7 @@ void Eni::send_arp(uint16_t op, const Mac& eth_dst, const Mac& target_mac, uint3
   store_be32(a + 14, cfg_.address);
   std::memcpy(a + 18, target_mac.data(), 6);
   store_be32(a + 24, target_ip);
-  out_.write_frame(f);
+  emit(f);
 }
 
 void Eni::answer_echo(std::span<uint8_t> frame, size_t ip_len) {
@@ -120,7 +131,7 @@ void Eni::answer_echo(std::span<uint8_t> frame, size_t ip_len) {
   icmp[0] = 0;
   icmp[2] = icmp[3] = 0;
   store_be16(icmp + 2, checksum(icmp, ip_len - ihl));
-  out_.write_frame(frame.first(kEthHeader + ip_len));
+  emit(frame.first(kEthHeader + ip_len));
   count(EniCounter::echo_replies_sent);
 }
 
@@ -138,7 +149,7 @@ void Eni::send(std::span<uint8_t> buf, size_t ip_len, uint32_t now) {
   auto it = neighbors_.find(next_hop);
   if (it != neighbors_.end() && it->second.resolved) {
     std::memcpy(eth, it->second.mac.data(), 6);
-    out_.write_frame(buf.first(kEthHeader + ip_len));
+    emit(buf.first(kEthHeader + ip_len));
     count(EniCounter::frames_sent);
     return;
   }

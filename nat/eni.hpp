@@ -91,6 +91,8 @@ class Eni {
   void answer_echo(std::span<uint8_t> frame, size_t ip_len);
   void learn(uint32_t ip, const Mac& mac);
   void send_arp(uint16_t op, const Mac& eth_dst, const Mac& target_mac, uint32_t target_ip);
+  // Writes a frame, zero-padded to Ethernet's 60-byte minimum.
+  void emit(std::span<const uint8_t> frame);
 
   EniConfig cfg_;
   EniOutput& out_;
