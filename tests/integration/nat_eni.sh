@@ -5,42 +5,20 @@
 # ARP and ping itself. Then the same traffic goes through Linux nftables masquerade, and the
 # behaviours that should match are compared: address hiding, port preservation for the first
 # client, a different port for a second client with the same source port, ICMP echo ids kept.
-#
-#   ns cl: clients 172.16.0.10-49/22 --veth-- ns rt: 172.16.0.1 [vpngw nat: cvpn0 TUN, eni0 TAP]
-#                                                  eni0 + rt-vpc in bridge br0 --veth-- ns vpc: 10.0.1.20/24
+# Topology: lab/client_vpc.sh.
 set -euo pipefail
 VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/client_vpc.sh"
 WORK=$(mktemp -d /tmp/vpngw-nat.XXXXXX)
-P="vpngw-n$$"
-NS_CL=$P-cl NS_RT=$P-rt NS_VPC=$P-vpc
-cleanup() {
-  for ns in $NS_CL $NS_RT $NS_VPC; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
+cleanup() { cvpc_down; rm -rf "$WORK"; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; cat "$WORK"/*.log >&2 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/nat-debug; exit 1; }
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+fail() { echo "FAIL: $*" >&2; cat "$WORK"/*.log >&2 2>/dev/null || true; exit 1; }
 CLIENTS=40
-
+NS_CL=$(CVPC_LAB=n$$ cvpc_ns cl) NS_VPC=$(CVPC_LAB=n$$ cvpc_ns vpc)
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 topology() {
-  for ns in $NS_CL $NS_RT $NS_VPC; do ip netns add "$ns"; in_ns "$ns" ip link set lo up; done
-  ip link add cl0 netns $NS_CL type veth peer name rt-cl netns $NS_RT
-  ip link add rt-vpc netns $NS_RT type veth peer name vpc0 netns $NS_VPC
-  for i in $(seq 10 $((9 + CLIENTS))); do in_ns $NS_CL ip addr add 172.16.0.$i/22 dev cl0; done
-  in_ns $NS_CL ip link set cl0 up
-  in_ns $NS_CL ip route add default via 172.16.0.1
-  in_ns $NS_RT ip addr add 172.16.0.1/22 dev rt-cl
-  in_ns $NS_RT ip link set rt-cl up
-  in_ns $NS_RT sysctl -qw net.ipv4.ip_forward=1
-  in_ns $NS_RT ip link add br0 type bridge
-  in_ns $NS_RT ip link set rt-vpc master br0
-  in_ns $NS_RT ip link set rt-vpc up
-  in_ns $NS_RT ip link set br0 up
-  in_ns $NS_VPC ip addr add 10.0.1.20/24 dev vpc0
-  in_ns $NS_VPC ip link set vpc0 up
+  cvpc_create "n$$" "$CLIENTS"
   # VPC services: TCP and UDP echo.
   in_ns $NS_VPC socat TCP-LISTEN:7,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &
   in_ns $NS_VPC socat UDP-RECVFROM:7,fork,reuseaddr EXEC:cat >/dev/null 2>&1 &
@@ -84,23 +62,8 @@ check_only_nat_address() {
 
 # --- vpngw nat -------------------------------------------------------------------------------
 topology
-cat >"$WORK/nat.toml" <<EOF
-[nat]
-name = "nat-$$"
-tun = "cvpn0"
-client_cidr = "172.16.0.0/22"
-inside_address = "172.16.0.1"
-max_flows = 4096
-[[eni]]
-device = "eni0"
-address = "10.0.1.10/24"
-gateway = "10.0.1.1"
-EOF
+cvpc_start_vpngw "$VPNGW" "$WORK" 4096 || fail "vpngw nat did not start"
 "$VPNGW" nat --config "$WORK/nat.toml" --check >/dev/null || fail "config check"
-in_ns $NS_RT "$VPNGW" nat --config "$WORK/nat.toml" --stats "$WORK/nat.json" --socket "$WORK/nat.sock" >"$WORK/nat.log" 2>&1 &
-for _ in $(seq 50); do [ -s "$WORK/nat.json" ] && break; sleep 0.1; done
-[ -s "$WORK/nat.json" ] || fail "vpngw nat did not start"
-in_ns $NS_RT ip link set eni0 master br0
 
 in_ns $NS_VPC ping -c 2 -W 2 10.0.1.10 >/dev/null || fail "the ENI does not answer ping"
 in_ns $NS_VPC ip neigh show 10.0.1.10 | grep -q "02:00:0a:00:01:0a" || fail "ARP for the ENI did not resolve to its MAC"
@@ -113,23 +76,11 @@ sleep 1.2
 jq -e '.counters.mappings_created >= 120 and .counters.ports_preserved >= 1 and .counters.drop_malformed == 0' "$WORK/nat.json" >/dev/null ||
   fail "counters: $(jq -c .counters "$WORK/nat.json")"
 echo "ok: vpngw: $(jq -r .counters.mappings_created "$WORK/nat.json") mappings, $(jq -r .counters.ports_preserved "$WORK/nat.json") kept the client's port"
-kill -TERM "$(in_ns $NS_RT pgrep -f "vpngw nat")" 2>/dev/null || true
-cleanup_keep() { for ns in $NS_CL $NS_RT $NS_VPC; do ip netns pids "$ns" | xargs -r kill -KILL 2>/dev/null || true; ip netns del "$ns"; done; }
-sleep 0.5
-cleanup_keep
+cvpc_down
 
 # --- nftables masquerade, same traffic --------------------------------------------------------
 topology
-in_ns $NS_RT ip link add kn0 type veth peer name kn1
-in_ns $NS_RT ip link set kn1 master br0
-in_ns $NS_RT ip link set kn1 up
-in_ns $NS_RT ip addr add 10.0.1.11/24 dev kn0
-in_ns $NS_RT ip link set kn0 up
-in_ns $NS_RT nft -f - <<'EOF'
-table ip nat {
-  chain postrouting { type nat hook postrouting priority srcnat; oifname "kn0" masquerade; }
-}
-EOF
+cvpc_start_nftables
 traffic nftables
 check_only_nat_address nftables 10.0.1.11
 nft_ports=$(udp_ports_from nftables)
