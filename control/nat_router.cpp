@@ -60,6 +60,7 @@ NatRouter::NatRouter(NatConfig config) : s_(std::make_unique<State>(std::move(co
   Netlink nl;
   const int tun_index = Netlink::ifindex(cfg.tun_name);
   nl.set_mtu(tun_index, 1500);
+  nl.set_txqueuelen(tun_index, 4096);  // TUN's default 500 drops bursts of new flows before we read them
   nl.set_link_up(tun_index, true);
   for (const auto& e : cfg.enis) {
     const int idx = Netlink::ifindex(e.device);

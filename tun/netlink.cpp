@@ -105,6 +105,17 @@ void Netlink::set_mtu(int ifindex, uint32_t mtu) {
   request(&m.hdr(), "set mtu " + std::to_string(mtu) + " on ifindex " + std::to_string(ifindex));
 }
 
+void Netlink::set_txqueuelen(int ifindex, uint32_t packets) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  m.hdr().nlmsg_type = RTM_NEWLINK;
+  auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(&m.hdr()));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  add_attr(&m.hdr(), IFLA_TXQLEN, &packets, sizeof packets);
+  request(&m.hdr(), "set txqueuelen " + std::to_string(packets) + " on ifindex " + std::to_string(ifindex));
+}
+
 void Netlink::add_address(int ifindex, const IpAddress& address, uint8_t prefix_len) {
   Message m{};
   m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));

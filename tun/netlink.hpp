@@ -22,6 +22,8 @@ class Netlink {
 
   void set_link_up(int ifindex, bool up);
   void set_mtu(int ifindex, uint32_t mtu);
+  // The device queue the kernel fills before the reader drains it; bursts past it are dropped.
+  void set_txqueuelen(int ifindex, uint32_t packets);
   // address/length as on `ip addr add 169.254.10.1/30`: the prefix length is the subnet's.
   void add_address(int ifindex, const IpAddress& address, uint8_t prefix_len);
   // A route out of the device, replacing an existing one for the same prefix.
