@@ -5,19 +5,14 @@
 
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common/ip_prefix.hpp"
+#include "control/config_error.hpp"
 #include "dataplane/aead.hpp"
 
 namespace vpngw {
-
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct SaConfig {
   uint32_t spi = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/ip_prefix.hpp"
+#include "control/config_error.hpp"
 #include "nat/eni.hpp"
 #include "nat/flow_table.hpp"
 

@@ -11,7 +11,7 @@
 #include <toml++/toml.h>
 
 #include "common/ip_prefix.hpp"
-#include "control/gateway_config.hpp"  // ConfigError
+#include "control/config_error.hpp"
 
 namespace vpngw {
 

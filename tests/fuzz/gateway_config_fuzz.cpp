@@ -1,12 +1,19 @@
-// Fuzzes the gateway config loader: any bytes must give a config or a ConfigError, nothing else.
+// Fuzzes the config loaders (`vpngw gateway` and `vpngw nat`): any bytes must give a config or a
+// ConfigError, nothing else. Both share the strict TOML reader, so one corpus serves both.
 #include <cstdint>
 #include <string_view>
 
 #include "control/gateway_config.hpp"
+#include "control/nat_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    (void)vpngw::parse_gateway_config(std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.toml");
+    (void)vpngw::parse_gateway_config(text, "fuzz.toml");
+  } catch (const vpngw::ConfigError&) {
+  }
+  try {
+    (void)vpngw::parse_nat_config(text, "fuzz.toml");
   } catch (const vpngw::ConfigError&) {
   }
   return 0;
