@@ -4,6 +4,8 @@
 #   ns cl: clients 172.16.0.10.../22 --veth-- ns rt: 172.16.0.1, router --bridge br0-- ns vpc: 10.0.1.20/24
 #            (vpngw: TUN cvpn0 + TAP eni0 10.0.1.10 in br0; nftables: veth kn0 10.0.1.11 in br0)
 #
+# A second VPC subnet, 10.0.2.0/24 (host 10.0.2.20 on vpc1, bridge br1, ENI eni1 10.0.2.10), is
+# always there, so that one ENI per associated subnet can be exercised.
 # Namespaces are vpngw-<lab>-{cl,rt,vpc}; cvpc_down removes them and everything running in them.
 # Needs root.
 
@@ -29,9 +31,17 @@ cvpc_create() {
   cvpc_exec rt ip link set br0 up
   cvpc_exec vpc ip addr add 10.0.1.20/24 dev vpc0
   cvpc_exec vpc ip link set vpc0 up
+  ip link add rt-vpc1 netns "$(cvpc_ns rt)" type veth peer name vpc1 netns "$(cvpc_ns vpc)"
+  cvpc_exec rt ip link add br1 type bridge
+  cvpc_exec rt ip link set rt-vpc1 master br1
+  cvpc_exec rt ip link set rt-vpc1 up
+  cvpc_exec rt ip link set br1 up
+  cvpc_exec vpc ip addr add 10.0.2.20/24 dev vpc1
+  cvpc_exec vpc ip link set vpc1 up
 }
 
-# cvpc_start_vpngw VPNGW WORKDIR [MAX_FLOWS]: `vpngw nat` in the router with eni0 (10.0.1.10) in br0.
+# cvpc_start_vpngw VPNGW WORKDIR [MAX_FLOWS]: `vpngw nat` in the router with eni0 (10.0.1.10) in
+# br0 and eni1 (10.0.2.10) in br1.
 cvpc_start_vpngw() {
   local vpngw=$1 dir=$2 flows=${3:-65536}
   cat >"$dir/nat.toml" <<CFG
@@ -45,6 +55,9 @@ max_flows = $flows
 device = "eni0"
 address = "10.0.1.10/24"
 gateway = "10.0.1.1"
+[[eni]]
+device = "eni1"
+address = "10.0.2.10/24"
 CFG
   ip netns exec "$(cvpc_ns rt)" "$vpngw" nat --config "$dir/nat.toml" --stats "$dir/nat.json" --socket "$dir/nat.sock" \
     >"$dir/nat.log" 2>&1 &
@@ -52,6 +65,7 @@ CFG
   for i in $(seq 50); do [ -s "$dir/nat.json" ] && break; sleep 0.1; done
   [ -s "$dir/nat.json" ] || { echo "vpngw nat did not start:" >&2; cat "$dir/nat.log" >&2; return 1; }
   cvpc_exec rt ip link set eni0 master br0
+  cvpc_exec rt ip link set eni1 master br1
 }
 
 # cvpc_start_nftables: the kernel routes and masquerades out of kn0 (10.0.1.11) in br0.

@@ -50,11 +50,11 @@ sources() { read_pcap "$1" ip | awk '$2 == "IP" {print $3}' | sort -u; }
 udp_ports_from() { read_pcap "$1" udp and dst port 7 | awk '{print $3}' | sed 's/.*\.//' | sort -un; }
 
 check_only_nat_address() {
-  local tag=$1 nat=$2
+  local tag=$1 nat=$2 host=${3:-10.0.1.20}
   local seen leaked
   seen=$(sources "$tag")
   # 0.0.0.0 is the bridge's IGMP querier, not anyone's address.
-  leaked=$(grep -v -E "^($nat|10\.0\.1\.20|0\.0\.0\.0)(\.|$)" <<<"$seen" || true)
+  leaked=$(grep -v -E "^($nat|$host|0\.0\.0\.0)(\.|$)" <<<"$seen" || true)
   [ -z "$leaked" ] || fail "$tag: the VPC side saw other sources: $leaked"
   grep -q "^$nat" <<<"$seen" || fail "$tag: no packet from $nat"
   echo "ok: $tag: the VPC host saw only $nat as the source"
@@ -76,6 +76,22 @@ sleep 1.2
 jq -e '.counters.mappings_created >= 120 and .counters.ports_preserved >= 1 and .counters.drop_malformed == 0' "$WORK/nat.json" >/dev/null ||
   fail "counters: $(jq -c .counters "$WORK/nat.json")"
 echo "ok: vpngw: $(jq -r .counters.mappings_created "$WORK/nat.json") mappings, $(jq -r .counters.ports_preserved "$WORK/nat.json") kept the client's port"
+
+# One ENI per associated subnet: traffic to the second subnet leaves through eni1 with its address.
+in_ns $NS_VPC tcpdump -U -i vpc1 -n -w "$WORK/subnet2.pcap" ip 2>/dev/null &
+cap=$!
+sleep 1
+for i in 10 11 12; do
+  a=172.16.0.$i
+  [ "$(echo "two $a" | in_ns $NS_CL timeout 5 socat - UDP:10.0.2.20:7,bind=$a:41000)" = "two $a" ] || fail "UDP to subnet 2 from $a"
+  in_ns $NS_CL ping -c 1 -W 2 -I $a 10.0.2.20 >/dev/null || fail "ping to subnet 2 from $a"
+done
+sleep 0.5
+kill $cap; wait $cap 2>/dev/null || true
+check_only_nat_address subnet2 10.0.2.10 10.0.2.20
+jq -e '.enis[1].frames_sent >= 6 and .enis[0].address == "10.0.1.10"' "$WORK/nat.json" >/dev/null || sleep 1.1
+jq -e '.enis[1].frames_sent >= 6' "$WORK/nat.json" >/dev/null || fail "eni1 counters: $(jq -c '.enis[1]' "$WORK/nat.json")"
+echo "ok: a second ENI (10.0.2.10) carries the traffic to its own subnet"
 cvpc_down
 
 # --- nftables masquerade, same traffic --------------------------------------------------------
