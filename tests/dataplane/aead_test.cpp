@@ -45,6 +45,8 @@ const GcmCase kGcmCases[] = {
      "76fc6ece0f4e1768cddf8853bb2d551b"},
 };
 
+void PrintTo(const GcmCase& c, std::ostream* os) { *os << c.name; }
+
 class GcmKnownAnswer : public ::testing::TestWithParam<GcmCase> {};
 
 TEST_P(GcmKnownAnswer, SealMatchesAndOpenRoundTrips) {

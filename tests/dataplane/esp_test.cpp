@@ -74,6 +74,13 @@ std::vector<uint8_t> seal(OutboundSa& sa, size_t inner_len, uint8_t fill = 0x45)
   return buf;
 }
 
+}  // namespace
+
+// Printed in test listings by name (gtest finds PrintTo next to the type, in vpngw).
+void PrintTo(Cipher c, std::ostream* os) { *os << cipher_info(c).name; }
+
+namespace {
+
 class EspRoundTrip : public ::testing::TestWithParam<std::tuple<Cipher, bool>> {};
 
 TEST_P(EspRoundTrip, EveryLengthSealsAlignedAndOpens) {

@@ -236,6 +236,8 @@ struct SoftCase {
   bool withdraw;  // false: only an attribute was discarded
 };
 
+void PrintTo(const SoftCase& c, std::ostream* os) { *os << c.name; }
+
 class BgpSoftErrors : public ::testing::TestWithParam<SoftCase> {};
 
 TEST_P(BgpSoftErrors, KeepTheSession) {

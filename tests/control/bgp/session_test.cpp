@@ -133,6 +133,9 @@ struct BadInput {
   std::string notification;  // code/subcode data
 };
 
+// ctest lists parameterised tests with their parameter: print the case name, not its bytes.
+void PrintTo(const BadInput& b, std::ostream* os) { *os << b.name; }
+
 class BgpSessionErrors : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(BgpSessionErrors, SendTheRfcNotification) {

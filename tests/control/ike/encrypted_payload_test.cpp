@@ -13,6 +13,8 @@ struct Suite {
   uint16_t encr, key_bits, integ;
 };
 
+void PrintTo(const Suite& s, std::ostream* os) { *os << s.name; }
+
 class IkeSk : public ::testing::TestWithParam<Suite> {};
 
 SkKeys keys_for(const Suite& s, uint8_t fill) {
