@@ -1,5 +1,6 @@
 // The vpngw command. Subcommands parse arguments and hand over to the libraries.
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <iostream>
 #include <spdlog/spdlog.h>
 
@@ -7,6 +8,23 @@
 #include "control/gateway.hpp"
 #include "control/gateway_config.hpp"
 #include "control/nat_router.hpp"
+
+namespace {
+
+// Runs a subcommand: config mistakes exit 2 with the loader's message, other failures exit 1.
+int guarded(const std::function<int()>& run) {
+  try {
+    return run();
+  } catch (const vpngw::ConfigError& e) {
+    std::cerr << "vpngw: config error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "vpngw: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vpngw: a software VPN gateway that emulates AWS hybrid connectivity"};
@@ -34,7 +52,7 @@ int main(int argc, char** argv) {
   if (int rc = run_ctl(); rc >= 0) return rc;
 
   if (nat->parsed()) {
-    try {
+    return guarded([&] {
       auto cfg = vpngw::load_nat_config(nat_config);
       if (nat_check) {
         std::cout << nat_config << ": ok (" << cfg.enis.size() << " ENIs)\n";
@@ -43,16 +61,10 @@ int main(int argc, char** argv) {
       vpngw::NatRouter router(std::move(cfg));
       router.run(nat_stats, nat_socket);
       return 0;
-    } catch (const vpngw::ConfigError& e) {
-      std::cerr << "vpngw: config error: " << e.what() << "\n";
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "vpngw: " << e.what() << "\n";
-      return 1;
-    }
+    });
   }
   if (gateway->parsed()) {
-    try {
+    return guarded([&] {
       auto cfg = vpngw::load_gateway_config(config_path);
       if (check_only) {
         std::cout << config_path << ": ok (" << cfg.tunnels.size() << " tunnels, " << cfg.routes.size()
@@ -62,13 +74,7 @@ int main(int argc, char** argv) {
       vpngw::Gateway gw(std::move(cfg));
       gw.run(stats_path);
       return 0;
-    } catch (const vpngw::ConfigError& e) {
-      std::cerr << "vpngw: config error: " << e.what() << "\n";
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "vpngw: " << e.what() << "\n";
-      return 1;
-    }
+    });
   }
   return 0;
 }

@@ -105,15 +105,7 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
   if (auto c = r.integer("connect_retry", 1, 3600)) b.connect_retry = uint16_t(*c);
   if (auto p = r.integer("listen_port", 1, 65535)) b.listen_port = uint16_t(*p);
   if (auto k = r.boolean("kernel_routes")) b.kernel_routes = *k;
-  if (const toml::node* n = r.node("export")) {
-    const toml::array* arr = n->as_array();
-    if (!arr) r.fail("export", TableReader::describe(*n), "a list of prefixes, e.g. [\"10.0.0.0/16\"]");
-    for (const auto& e : *arr) {
-      auto s = e.value_exact<std::string>();
-      if (!s) r.fail("export", TableReader::describe(e), "each entry must be a prefix string");
-      b.export_prefixes.push_back(parse_prefix(r, "export", *s));
-    }
-  }
+  b.export_prefixes = parse_prefix_list(r, "export");
   std::set<std::string> names;
   if (const auto* neighbors = r.array_of_tables("neighbor")) {
     for (size_t i = 0; i < neighbors->size(); ++i) {

@@ -68,15 +68,7 @@ NatConfig parse_nat_config(std::string_view toml_text, const std::string& source
     cfg.timeouts.tcp_established = parse_timeout(r, "tcp_established_timeout", cfg.timeouts.tcp_established, 7440, "RFC 5382 REQ-5");
     cfg.timeouts.tcp_transitory = parse_timeout(r, "tcp_transitory_timeout", cfg.timeouts.tcp_transitory, 240, "RFC 5382 REQ-5");
     cfg.timeouts.icmp = parse_timeout(r, "icmp_timeout", cfg.timeouts.icmp, 60, "RFC 5508 REQ-1");
-    if (const toml::node* routes = r.node("routes")) {
-      const toml::array* arr = routes->as_array();
-      if (!arr) r.fail("routes", TableReader::describe(*routes), "a list of prefixes");
-      for (const auto& e : *arr) {
-        auto s = e.value_exact<std::string>();
-        if (!s) r.fail("routes", TableReader::describe(e), "each entry must be a prefix string");
-        cfg.routes.push_back(parse_prefix(r, "routes", *s));
-      }
-    }
+    cfg.routes = parse_prefix_list(r, "routes");
     r.reject_unknown();
   }
   const auto* enis = top.array_of_tables("eni");

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <set>
 #include <string>
+#include <vector>
 #include <toml++/toml.h>
 
 #include "common/ip_prefix.hpp"
@@ -129,6 +130,25 @@ inline IpPrefix parse_prefix(TableReader& r, const std::string& key, const std::
   auto p = IpPrefix::parse(text);
   if (!p) r.fail(key, "\"" + text + "\"", "a prefix with no host bits set, e.g. \"10.2.0.0/16\"");
   return *p;
+}
+
+}  // namespace vpngw
+
+namespace vpngw {
+
+// A list of prefix strings, e.g. export = ["10.0.0.0/16", "fd00::/48"].
+inline std::vector<IpPrefix> parse_prefix_list(TableReader& r, const std::string& key) {
+  std::vector<IpPrefix> out;
+  const toml::node* n = r.node(key);
+  if (!n) return out;
+  const toml::array* arr = n->as_array();
+  if (!arr) r.fail(key, TableReader::describe(*n), "a list of prefixes, e.g. [\"10.0.0.0/16\"]");
+  for (const auto& e : *arr) {
+    auto s = e.value_exact<std::string>();
+    if (!s) r.fail(key, TableReader::describe(e), "each entry must be a prefix string");
+    out.push_back(parse_prefix(r, key, *s));
+  }
+  return out;
 }
 
 }  // namespace vpngw

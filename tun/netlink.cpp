@@ -95,25 +95,22 @@ void Netlink::set_link_up(int ifindex, bool up) {
 }
 
 void Netlink::set_mtu(int ifindex, uint32_t mtu) {
-  Message m{};
-  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
-  m.hdr().nlmsg_type = RTM_NEWLINK;
-  auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(&m.hdr()));
-  ifi->ifi_family = AF_UNSPEC;
-  ifi->ifi_index = ifindex;
-  add_attr(&m.hdr(), IFLA_MTU, &mtu, sizeof mtu);
-  request(&m.hdr(), "set mtu " + std::to_string(mtu) + " on ifindex " + std::to_string(ifindex));
+  set_link_u32(ifindex, IFLA_MTU, mtu, "set mtu " + std::to_string(mtu));
 }
 
 void Netlink::set_txqueuelen(int ifindex, uint32_t packets) {
+  set_link_u32(ifindex, IFLA_TXQLEN, packets, "set txqueuelen " + std::to_string(packets));
+}
+
+void Netlink::set_link_u32(int ifindex, uint16_t attribute, uint32_t value, const std::string& what) {
   Message m{};
   m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
   m.hdr().nlmsg_type = RTM_NEWLINK;
   auto* ifi = static_cast<ifinfomsg*>(NLMSG_DATA(&m.hdr()));
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = ifindex;
-  add_attr(&m.hdr(), IFLA_TXQLEN, &packets, sizeof packets);
-  request(&m.hdr(), "set txqueuelen " + std::to_string(packets) + " on ifindex " + std::to_string(ifindex));
+  add_attr(&m.hdr(), attribute, &value, sizeof value);
+  request(&m.hdr(), what + " on ifindex " + std::to_string(ifindex));
 }
 
 void Netlink::add_address(int ifindex, const IpAddress& address, uint8_t prefix_len) {

@@ -43,6 +43,7 @@ class Netlink {
 
  private:
   void request(void* msg, const std::string& what);
+  void set_link_u32(int ifindex, uint16_t attribute, uint32_t value, const std::string& what);
 
   int fd_ = -1;
   uint32_t seq_ = 0;
