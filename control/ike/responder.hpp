@@ -1,0 +1,80 @@
+// The responder side of one IKE SA, as AWS's tunnel endpoint is with startup action "Add" (the
+// customer gateway initiates): IKE_SA_INIT, then IKE_AUTH with a pre-shared key, which also
+// creates the first Child SA. I/O-free: fed whole datagrams, it answers with the datagram to send
+// and, once IKE_AUTH succeeds, the Child SA's keys for the data plane.
+//
+// Not yet here: CREATE_CHILD_SA (rekeys), INFORMATIONAL (DELETE, DPD), retransmission, cookies.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "control/ike/crypto.hpp"
+#include "control/ike/encrypted_payload.hpp"
+#include "control/ike/message.hpp"
+
+namespace vpngw::ike {
+
+struct ResponderConfig {
+  std::string psk;
+  Identification local_id;  // usually our outside IPv4 address
+  std::optional<Identification> remote_id;  // checked when set
+  std::vector<Proposal> ike_proposals;  // in preference order (AWS: lowest configured value first)
+  std::vector<Proposal> esp_proposals;
+};
+
+// Keys for the data plane, from our point of view.
+struct ChildSaKeys {
+  uint32_t spi_in = 0, spi_out = 0;
+  uint16_t encr = 0, key_bits = 0, integ = 0;
+  bool esn = false;
+  Bytes encr_in, encr_out;  // key plus salt for AES-GCM
+  Bytes integ_in, integ_out;
+};
+
+enum class IkeState { idle, init_done, established, failed };
+const char* ike_state_name(IkeState s);  // AWS's words: Negotiating, Established, Down
+
+class IkeSaResponder {
+ public:
+  IkeSaResponder(ResponderConfig cfg, uint64_t spi_r);
+
+  // Addresses and ports of the datagram (host order), for the NAT_DETECTION hashes.
+  struct Endpoints {
+    uint32_t local_ip = 0, remote_ip = 0;
+    uint16_t local_port = 500, remote_port = 500;
+  };
+  struct Outcome {
+    std::vector<uint8_t> reply;  // empty: nothing to send
+    std::optional<ChildSaKeys> child;
+    std::string log;  // what happened, in AWS's wording where AWS has one
+  };
+  Outcome handle(std::span<const uint8_t> datagram, const Endpoints& ep);
+
+  IkeState state() const { return state_; }
+  uint64_t spi_i() const { return spi_i_; }
+  uint64_t spi_r() const { return spi_r_; }
+
+ private:
+  Outcome on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep);
+  Outcome on_auth(const Message& m, std::span<const uint8_t> bytes);
+  Outcome notify_reply(const Header& request, uint16_t type, Bytes data, std::string log, bool encrypted);
+
+  ResponderConfig cfg_;
+  IkeState state_ = IkeState::idle;
+  uint64_t spi_i_ = 0, spi_r_;
+  Proposal ike_;  // the chosen IKE proposal
+  std::optional<PrfAlg> prf_;
+  Bytes ni_, nr_, init_request_, init_response_;
+  IkeKeys keys_;
+  SkKeys from_initiator_, to_initiator_;
+  uint32_t next_message_id_ = 0;
+  std::vector<uint8_t> last_response_;  // answered again when the request is retransmitted
+  Bytes last_request_;
+};
+
+}  // namespace vpngw::ike

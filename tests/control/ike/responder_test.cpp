@@ -1,0 +1,201 @@
+// The IKE responder driven by a minimal initiator written here from the RFC 7296 formulas: both
+// sides must agree on every key, each must verify the other's AUTH, and the refusals AWS logs
+// (No Proposal Match Found, AUTHENTICATION_FAILED, TS_UNACCEPTABLE, INVALID_KE_PAYLOAD) come back
+// as the right notify.
+#include <gtest/gtest.h>
+
+#include "common/bytes.hpp"
+#include "control/ike/proposal_select.hpp"
+#include "control/ike/responder.hpp"
+
+namespace vpngw::ike {
+namespace {
+
+const IkeSaResponder::Endpoints kEp{0xc6336401, 0xc6336402, 500, 500};  // 198.51.100.1 <- .2
+
+ResponderConfig aws_side() {
+  ResponderConfig c;
+  c.psk = "aws_psk.example_0123";
+  c.local_id = {id_type::ipv4, {198, 51, 100, 1}};
+  c.ike_proposals = {make_ike_proposal(encr_id::aes_cbc, 128, prf_id::hmac_sha1, integ_id::hmac_sha1_96, dh_group::modp2048),
+                     make_ike_proposal(encr_id::aes_gcm_16, 256, prf_id::hmac_sha2_256, integ_id::none, dh_group::ecp256)};
+  c.esp_proposals = {make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, true),
+                     make_esp_proposal(encr_id::aes_cbc, 256, integ_id::hmac_sha2_256_128, false)};
+  return c;
+}
+
+// The customer gateway's half, enough to drive one IKE_SA_INIT + IKE_AUTH.
+struct Initiator {
+  std::string psk = "aws_psk.example_0123";
+  Proposal ike = make_ike_proposal(encr_id::aes_gcm_16, 256, prf_id::hmac_sha2_256, integ_id::none, dh_group::ecp256);
+  Proposal esp = make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, true);
+  std::vector<TrafficSelector> ts{TrafficSelector::any_v4()};
+  uint16_t ke_group = dh_group::ecp256;
+  uint64_t spi_i = 0x0a0b0c0d0e0f1011;
+  std::unique_ptr<DiffieHellman> dh = DiffieHellman::create(dh_group::ecp256);
+  Bytes ni = Bytes(32, 0x5a), nr, init_request, init_response;
+  uint64_t spi_r = 0;
+  IkeKeys keys;
+  SkKeys out, in;
+  PrfAlg prf = PrfAlg::hmac_sha256;
+  Bytes esp_spi{0xc0, 0x01, 0x02, 0x03};
+
+  Bytes sa_init() {
+    Header h;
+    h.spi_i = spi_i;
+    h.flags = kFlagInitiator;
+    auto group_dh = DiffieHellman::create(ke_group);
+    if (ke_group != dh->group()) dh = std::move(group_dh);
+    init_request = encode_message(h, {{payload::sa, false, encode_sa({ike})},
+                                      {payload::ke, false, encode_ke({ke_group, dh->public_value()})},
+                                      {payload::nonce, false, ni},
+                                      {payload::notify, false, encode_notify({Protocol::ike, {}, notify::nat_detection_source_ip, Bytes(20, 1)})}});
+    return init_request;
+  }
+
+  // Returns the notify type if the answer is one, else 0 after deriving keys.
+  uint16_t take_init_response(const Bytes& r) {
+    auto m = parse_message(r);
+    EXPECT_TRUE(m);
+    if (auto* n = m->find(payload::notify); n && !m->find(payload::sa)) return parse_notify(n->body)->type;
+    init_response = r;
+    spi_r = m->header.spi_r;
+    nr = m->find(payload::nonce)->body;
+    auto secret = dh->shared_secret(parse_ke(m->find(payload::ke)->body)->data);
+    EXPECT_TRUE(secret);
+    keys = derive_ike_keys(prf, ni, nr, secret.value(), spi_i, spi_r, 0, 36);
+    out = SkKeys{encr_id::aes_gcm_16, integ_id::none, keys.sk_ei, {}};
+    in = SkKeys{encr_id::aes_gcm_16, integ_id::none, keys.sk_er, {}};
+    return 0;
+  }
+
+  Bytes auth() {
+    const Bytes idi = encode_id({id_type::ipv4, {198, 51, 100, 2}});
+    Proposal p = esp;
+    p.spi = esp_spi;
+    Header h;
+    h.spi_i = spi_i;
+    h.spi_r = spi_r;
+    h.exchange = Exchange::ike_auth;
+    h.flags = kFlagInitiator;
+    h.message_id = 1;
+    return seal_message(h, {{payload::idi, false, idi},
+                            {payload::auth, false, encode_auth({kAuthSharedKey, psk_auth(prf, psk, init_request, nr, keys.sk_pi, idi)})},
+                            {payload::sa, false, encode_sa({p})},
+                            {payload::tsi, false, encode_ts(ts)},
+                            {payload::tsr, false, encode_ts(ts)}},
+                        out);
+  }
+
+  // The decrypted IKE_AUTH response.
+  std::vector<Payload> open(const Bytes& r) {
+    auto m = parse_message(r);
+    EXPECT_TRUE(m);
+    auto inner = open_message(r, m.value(), in);
+    EXPECT_TRUE(inner) << (inner ? "" : inner.error());
+    return inner ? inner.value() : std::vector<Payload>{};
+  }
+};
+
+const Payload* find(const std::vector<Payload>& ps, uint8_t type) {
+  for (const auto& p : ps)
+    if (p.type == type) return &p;
+  return nullptr;
+}
+
+TEST(IkeResponder, PskHandshakeAgreesOnEveryKey) {
+  IkeSaResponder aws(aws_side(), 0x1111222233334444);
+  Initiator cgw;
+  auto init = aws.handle(cgw.sa_init(), kEp);
+  ASSERT_FALSE(init.reply.empty()) << init.log;
+  ASSERT_EQ(cgw.take_init_response(init.reply), 0);
+  EXPECT_EQ(aws.state(), IkeState::init_done);
+  // The responder chose our second IKE proposal, the only one the initiator offers.
+  auto chosen = parse_sa(parse_message(init.reply)->find(payload::sa)->body);
+  EXPECT_EQ(chosen->at(0).transforms, cgw.ike.transforms);
+
+  const Bytes auth_request = cgw.auth();
+  auto auth = aws.handle(auth_request, kEp);
+  ASSERT_TRUE(auth.child) << auth.log;
+  EXPECT_EQ(aws.state(), IkeState::established);
+  const auto inner = cgw.open(auth.reply);
+  // The responder's AUTH verifies with our formula.
+  const Payload* idr = find(inner, payload::idr);
+  ASSERT_TRUE(idr);
+  EXPECT_EQ(parse_auth(find(inner, payload::auth)->body)->data,
+            psk_auth(cgw.prf, cgw.psk, cgw.init_response, cgw.ni, cgw.keys.sk_pr, idr->body));
+  // Child SA keys: the initiator's outbound is the responder's inbound.
+  Bytes nonces = cgw.ni;
+  nonces.insert(nonces.end(), cgw.nr.begin(), cgw.nr.end());
+  const Bytes km = prf_plus(cgw.prf, cgw.keys.sk_d, nonces, 2 * 20);
+  EXPECT_EQ(auth.child->encr_in, Bytes(km.begin(), km.begin() + 20));
+  EXPECT_EQ(auth.child->encr_out, Bytes(km.begin() + 20, km.end()));
+  EXPECT_EQ(auth.child->spi_out, 0xc0010203u);
+  auto sar = parse_sa(find(inner, payload::sa)->body);
+  EXPECT_EQ(load_be32(sar->at(0).spi.data()), auth.child->spi_in);
+  EXPECT_TRUE(auth.child->esn);
+
+  // A retransmitted IKE_AUTH gets the same answer, and no second Child SA.
+  auto again = aws.handle(auth_request, kEp);
+  EXPECT_EQ(again.reply, auth.reply);
+  EXPECT_FALSE(again.child);
+  // A new request with an old message ID is dropped.
+  EXPECT_TRUE(aws.handle(cgw.auth(), kEp).reply.empty());
+}
+
+TEST(IkeResponder, RefusalsCarryTheRightNotify) {
+  {
+    IkeSaResponder aws(aws_side(), 1);
+    Initiator cgw;
+    cgw.ike = make_ike_proposal(encr_id::aes_cbc, 256, prf_id::hmac_sha2_512, integ_id::hmac_sha2_512_256, dh_group::modp8192);
+    auto r = aws.handle(cgw.sa_init(), kEp);
+    EXPECT_EQ(cgw.take_init_response(r.reply), notify::no_proposal_chosen);
+    EXPECT_NE(r.log.find("No Proposal Match Found"), std::string::npos);
+  }
+  {
+    IkeSaResponder aws(aws_side(), 2);
+    Initiator cgw;
+    cgw.ke_group = dh_group::curve25519;  // proposes ECP-256 but sends a Curve25519 KE
+    auto r = aws.handle(cgw.sa_init(), kEp);
+    ASSERT_FALSE(r.reply.empty());
+    auto m = parse_message(r.reply);
+    auto n = parse_notify(m->find(payload::notify)->body);
+    EXPECT_EQ(n->type, notify::invalid_ke_payload);
+    EXPECT_EQ(n->data, (Bytes{0, dh_group::ecp256}));
+    EXPECT_EQ(m->header.spi_r, 0u);
+  }
+  {
+    IkeSaResponder aws(aws_side(), 3);
+    Initiator cgw;
+    cgw.psk = "not_the_key";
+    ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
+    auto r = aws.handle(cgw.auth(), kEp);
+    EXPECT_FALSE(r.child);
+    EXPECT_EQ(parse_notify(find(cgw.open(r.reply), payload::notify)->body)->type, notify::authentication_failed);
+    EXPECT_EQ(aws.state(), IkeState::failed);
+  }
+  {
+    IkeSaResponder aws(aws_side(), 4);
+    Initiator cgw;
+    TrafficSelector narrow = TrafficSelector::any_v4();
+    narrow.end = IpAddress::v4_from_host_order(0x0a0000ff);
+    cgw.ts = {narrow};
+    ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
+    auto r = aws.handle(cgw.auth(), kEp);
+    EXPECT_FALSE(r.child);
+    EXPECT_EQ(parse_notify(find(cgw.open(r.reply), payload::notify)->body)->type, notify::ts_unacceptable);
+  }
+  {
+    IkeSaResponder aws(aws_side(), 5);
+    Initiator cgw;
+    ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
+    auto sealed = cgw.auth();
+    sealed[sealed.size() - 3] ^= 1;  // inside the ICV
+    auto r = aws.handle(sealed, kEp);
+    EXPECT_TRUE(r.reply.empty()) << "a message failing its ICV is dropped silently";
+    EXPECT_EQ(aws.state(), IkeState::init_done);
+  }
+}
+
+}  // namespace
+}  // namespace vpngw::ike
