@@ -14,6 +14,7 @@ PACKAGES=(
   # runtime, test peers and tools
   iproute2 nftables iputils-ping iperf3 tcpdump tshark procps psmisc socat jq bc python3
   wireguard-go wireguard-tools openvpn bird2
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
 )
 
 missing=()

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Namespaces (root): Debian's strongSwan (charon with kernel-libipsec, as toolchain.md describes) as
+# the customer gateway initiates IKEv2 with a pre-shared key to vpngw's IKE responder (the
+# ike_probe tool on 198.51.100.1, UDP 500 and 4500). The probe answers IKE_SA_INIT and IKE_AUTH;
+# strongSwan must report the IKE SA ESTABLISHED and the Child SA INSTALLED; a ping into strongSwan's
+# ipsec0 then sends ESP that the probe must open with the inbound key it derived.
+# Run once per IKE suite: AES-GCM-256/SHA2-256/ECP-256 and AES-CBC-128/SHA1/MODP-2048 (AWS defaults).
+set -euo pipefail
+PROBE=$(realpath "$1")
+WORK=$(mktemp -d /tmp/vpngw-ike.XXXXXX)
+P="vpngw-i$$"
+cleanup() {
+  for ns in $P-aws $P-cgw; do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; tail -n 30 "$WORK"/*/*.log >&2 2>/dev/null || true; exit 1; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+PSK="Aws_Tunnel1.psk_example"
+
+ip netns add $P-aws; ip netns add $P-cgw
+for ns in $P-aws $P-cgw; do in_ns $ns ip link set lo up; done
+ip link add out0 netns $P-aws type veth peer name out0 netns $P-cgw
+in_ns $P-aws ip addr add 198.51.100.1/24 dev out0; in_ns $P-aws ip link set out0 up
+in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0 up
+
+run_suite() {
+  local name=$1 ike=$2 esp=$3
+  local dir=$WORK/$name
+  mkdir -p "$dir/run"
+  cat >"$dir/strongswan.conf" <<EOF
+charon {
+  load = random nonce openssl kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
+  install_virtual_ip = no
+  install_routes = no
+  retransmit_tries = 2
+  filelog { stderr { default = 1 ike = 2 } }
+  plugins { vici { socket = unix://$dir/charon.vici } }
+}
+EOF
+  cat >"$dir/swanctl.conf" <<EOF
+connections {
+  aws {
+    version = 2
+    local_addrs = 198.51.100.2
+    remote_addrs = 198.51.100.1
+    proposals = $ike
+    encap = yes
+    local { auth = psk
+            id = 198.51.100.2 }
+    remote { auth = psk
+             id = 198.51.100.1 }
+    children {
+      tunnel1 {
+        local_ts = 0.0.0.0/0
+        remote_ts = 0.0.0.0/0
+        esp_proposals = $esp
+        start_action = none
+      }
+    }
+  }
+}
+secrets {
+  ike-aws { id-1 = 198.51.100.1
+            secret = "$PSK" }
+}
+EOF
+  in_ns $P-aws "$PROBE" 198.51.100.1 "$PSK" 40 >"$dir/probe.log" 2>&1 &
+  local probe=$!
+  # charon's pid file path is compiled in: give it a private /run (toolchain.md).
+  in_ns $P-cgw env STRONGSWAN_CONF="$dir/strongswan.conf" unshare -m --propagation private \
+    sh -c "mount --bind '$dir/run' /run && exec /usr/lib/ipsec/charon" >"$dir/charon.log" 2>&1 &
+  local i
+  for i in $(seq 50); do [ -S "$dir/charon.vici" ] && break; sleep 0.1; done
+  [ -S "$dir/charon.vici" ] || fail "$name: charon did not start"
+  in_ns $P-cgw swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 || fail "$name: swanctl --load-all"
+  in_ns $P-cgw timeout 20 swanctl --initiate --child tunnel1 --uri "unix://$dir/charon.vici" >"$dir/initiate.log" 2>&1 ||
+    fail "$name: strongSwan could not establish the tunnel"
+  local sas
+  sas=$(in_ns $P-cgw swanctl --list-sas --uri "unix://$dir/charon.vici")
+  grep -q "ESTABLISHED" <<<"$sas" || fail "$name: IKE SA not ESTABLISHED: $sas"
+  grep -q "INSTALLED" <<<"$sas" || fail "$name: Child SA not INSTALLED: $sas"
+  # Traffic into libipsec's TUN becomes ESP to the probe.
+  in_ns $P-cgw ip route add 10.99.0.0/24 dev ipsec0
+  for i in $(seq 10); do
+    in_ns $P-cgw ping -c 1 -W 1 10.99.0.1 >/dev/null 2>&1 || true
+    grep -q "^esp ok" "$dir/probe.log" && break
+  done
+  wait $probe || fail "$name: the probe could not open strongSwan's ESP with its key"
+  echo "ok: $name: strongSwan ESTABLISHED/INSTALLED with vpngw's responder; its ESP opens with our key ($(grep '^child' "$dir/probe.log"))"
+  in_ns $P-cgw ip route del 10.99.0.0/24 dev ipsec0 2>/dev/null || true
+  ip netns pids $P-cgw | xargs -r kill -TERM 2>/dev/null || true
+  sleep 0.5
+  ip netns pids $P-cgw | xargs -r kill -KILL 2>/dev/null || true
+}
+
+run_suite gcm aes256gcm16-prfsha256-ecp256 aes128gcm16-noesn
+run_suite cbc aes128-sha1-modp2048 aes256gcm16-noesn

@@ -1,0 +1,107 @@
+// Interop probe for the IKE responder: listens on UDP 500 and 4500 at ADDRESS, answers a peer's
+// IKE_SA_INIT and IKE_AUTH with vpngw's IkeSaResponder (PSK), then opens ESP packets arriving on
+// 4500 with the negotiated inbound Child SA key through the data plane's ESP code. Success, printed
+// as "esp ok", means the peer (strongSwan in the test) derived the same keys we did.
+//   ike_probe ADDRESS PSK SECONDS
+// Test tool only; exits 0 on the first ESP packet that opens, 1 on timeout.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "common/bytes.hpp"
+#include "control/ike/proposal_select.hpp"
+#include "control/ike/responder.hpp"
+#include "dataplane/esp.hpp"
+
+using namespace vpngw;
+using namespace vpngw::ike;
+
+namespace {
+
+int bind_udp(uint32_t addr, uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(addr);
+  sa.sin_port = htons(port);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) < 0) {
+    std::perror("ike_probe: bind");
+    std::exit(1);
+  }
+  return fd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s ADDRESS PSK SECONDS\n", argv[0]);
+    return 2;
+  }
+  in_addr local{};
+  inet_aton(argv[1], &local);
+  const uint32_t local_ip = ntohl(local.s_addr);
+  ResponderConfig cfg;
+  cfg.psk = argv[2];
+  cfg.local_id = {id_type::ipv4, {uint8_t(local_ip >> 24), uint8_t(local_ip >> 16), uint8_t(local_ip >> 8), uint8_t(local_ip)}};
+  // Every suite AWS accepts, the AWS defaults first.
+  for (uint16_t dh : {dh_group::modp2048, dh_group::ecp256, dh_group::ecp384, dh_group::curve25519}) {
+    cfg.ike_proposals.push_back(make_ike_proposal(encr_id::aes_gcm_16, 256, prf_id::hmac_sha2_256, integ_id::none, dh));
+    cfg.ike_proposals.push_back(make_ike_proposal(encr_id::aes_cbc, 128, prf_id::hmac_sha1, integ_id::hmac_sha1_96, dh));
+    cfg.ike_proposals.push_back(make_ike_proposal(encr_id::aes_cbc, 256, prf_id::hmac_sha2_256, integ_id::hmac_sha2_256_128, dh));
+  }
+  for (bool esn : {true, false}) {
+    cfg.esp_proposals.push_back(make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, esn));
+    cfg.esp_proposals.push_back(make_esp_proposal(encr_id::aes_gcm_16, 256, integ_id::none, esn));
+  }
+  IkeSaResponder ike(cfg, 0x5eed5eed00000001ull);
+  std::unique_ptr<InboundSa> sa;
+  const int fds[2] = {bind_udp(local_ip, 500), bind_udp(local_ip, 4500)};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::atoi(argv[3]));
+  uint8_t buf[65536];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+    if (poll(p, 2, 200) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (!(p[i].revents & POLLIN)) continue;
+      sockaddr_in from{};
+      socklen_t fl = sizeof from;
+      const ssize_t n = recvfrom(fds[i], buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &fl);
+      if (n <= 0) continue;
+      const bool on_4500 = i == 1;
+      if (on_4500 && n >= 4 && load_be32(buf) != 0) {  // ESP
+        if (!sa) continue;
+        auto r = esp_open(*sa, std::span<uint8_t>(buf, size_t(n)));
+        std::printf("esp %s (spi 0x%08x, %zd bytes)\n", r ? "ok" : "refused", load_be32(buf), n);
+        if (r) return 0;
+        continue;
+      }
+      const size_t skip = on_4500 ? 4 : 0;  // the non-ESP marker
+      IkeSaResponder::Endpoints ep{local_ip, ntohl(from.sin_addr.s_addr), uint16_t(on_4500 ? 4500 : 500), ntohs(from.sin_port)};
+      auto out = ike.handle(std::span<const uint8_t>(buf + skip, size_t(n) - skip), ep);
+      std::printf("ike: %s\n", out.log.c_str());
+      if (!out.reply.empty()) {
+        std::string wire(skip, '\0');
+        wire.append(reinterpret_cast<const char*>(out.reply.data()), out.reply.size());
+        sendto(fds[i], wire.data(), wire.size(), 0, reinterpret_cast<sockaddr*>(&from), fl);
+      }
+      if (out.child) {
+        const auto& c = *out.child;
+        const Cipher cipher = c.key_bits == 256 ? Cipher::aes_gcm_256 : Cipher::aes_gcm_128;
+        sa = std::make_unique<InboundSa>(c.spi_in, cipher, c.encr_in, c.esn, 1024);
+        std::printf("child: in 0x%08x out 0x%08x aes-gcm-%u esn %d\n", c.spi_in, c.spi_out, c.key_bits, int(c.esn));
+      }
+      std::fflush(stdout);
+    }
+  }
+  std::printf("timeout\n");
+  return 1;
+}
