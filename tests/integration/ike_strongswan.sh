@@ -70,9 +70,11 @@ secrets {
 EOF
   in_ns $P-aws "$PROBE" 198.51.100.1 "$PSK" 40 >"$dir/probe.log" 2>&1 &
   local probe=$!
-  # charon's pid file path is compiled in: give it a private /run (toolchain.md).
+  # charon's pid file path is compiled in: give it a private /run (toolchain.md). It runs from a
+  # copy so that a host AppArmor profile for /usr/lib/ipsec/charon cannot deny it our /tmp files.
+  cp /usr/lib/ipsec/charon "$dir/charon"
   in_ns $P-cgw env STRONGSWAN_CONF="$dir/strongswan.conf" unshare -m --propagation private \
-    sh -c "mount --bind '$dir/run' /run && exec /usr/lib/ipsec/charon" >"$dir/charon.log" 2>&1 &
+    sh -c "mount --bind '$dir/run' /run && exec '$dir/charon'" >"$dir/charon.log" 2>&1 &
   local i
   for i in $(seq 50); do [ -S "$dir/charon.vici" ] && break; sleep 0.1; done
   [ -S "$dir/charon.vici" ] || fail "$name: charon did not start"
