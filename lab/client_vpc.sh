@@ -59,6 +59,7 @@ gateway = "10.0.1.1"
 device = "eni1"
 address = "10.0.2.10/24"
 CFG
+  rm -f "$dir/nat.json"  # a file from an earlier run must not pass for this one having started
   ip netns exec "$(cvpc_ns rt)" "$vpngw" nat --config "$dir/nat.toml" --stats "$dir/nat.json" --socket "$dir/nat.sock" \
     >"$dir/nat.log" 2>&1 &
   local i
