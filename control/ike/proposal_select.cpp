@@ -4,9 +4,16 @@
 
 namespace vpngw::ike {
 
-std::optional<Chosen> select_proposal(const std::vector<Proposal>& ours, const std::vector<Proposal>& theirs) {
-  for (const auto& mine : ours) {
-    for (const auto& peer : theirs) {
+std::optional<Chosen> select_proposal(const std::vector<Proposal>& ours, const std::vector<Proposal>& theirs,
+                                      bool ignore_dh) {
+  auto strip = [&](Proposal p) {
+    if (ignore_dh) std::erase_if(p.transforms, [](const Transform& t) { return t.type == transform::dh; });
+    return p;
+  };
+  for (const auto& mine_full : ours) {
+    const Proposal mine = strip(mine_full);
+    for (const auto& peer_full : theirs) {
+      const Proposal peer = strip(peer_full);
       if (peer.protocol != mine.protocol) continue;
       const bool all_offered = std::all_of(mine.transforms.begin(), mine.transforms.end(), [&](const Transform& t) {
         return std::find(peer.transforms.begin(), peer.transforms.end(), t) != peer.transforms.end();
@@ -15,7 +22,7 @@ std::optional<Chosen> select_proposal(const std::vector<Proposal>& ours, const s
       const bool no_extra_type = std::all_of(peer.transforms.begin(), peer.transforms.end(), [&](const Transform& t) {
         return std::any_of(mine.transforms.begin(), mine.transforms.end(), [&](const Transform& m) { return m.type == t.type; });
       });
-      if (all_offered && no_extra_type) return Chosen{mine, peer};
+      if (all_offered && no_extra_type) return Chosen{mine, peer_full};
     }
   }
   return std::nullopt;

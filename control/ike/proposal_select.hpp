@@ -15,7 +15,10 @@ struct Chosen {
   Proposal theirs;      // the peer proposal it matched (its number and SPI)
 };
 
-std::optional<Chosen> select_proposal(const std::vector<Proposal>& ours, const std::vector<Proposal>& theirs);
+// `ignore_dh`: match without DH transforms (IKE_AUTH's Child SA has no key exchange even when the
+// proposals carry a PFS group for later rekeys).
+std::optional<Chosen> select_proposal(const std::vector<Proposal>& ours, const std::vector<Proposal>& theirs,
+                                      bool ignore_dh = false);
 
 // A one-transform-per-type proposal from names, e.g. {aes_gcm_16 256, prf sha256, dh 19}.
 Proposal make_ike_proposal(uint16_t encr, uint16_t key_bits, uint16_t prf, uint16_t integ, uint16_t dh);

@@ -63,21 +63,27 @@ IkeSaResponder::IkeSaResponder(ResponderConfig cfg, uint64_t spi_r) : cfg_(std::
 
 IkeSaResponder::Outcome IkeSaResponder::handle(std::span<const uint8_t> datagram, const Endpoints& ep) {
   auto m = parse_message(datagram);
-  if (!m) return Outcome{{}, {}, "malformed IKE message dropped: " + m.error().what};
+  if (!m) return Outcome{{}, {}, {}, "malformed IKE message dropped: " + m.error().what};
   const Header& h = m->header;
-  if (h.response() || !h.initiator()) return Outcome{{}, {}, "not a request from the initiator; dropped"};
+  if (h.response() || !h.initiator()) return Outcome{{}, {}, {}, "not a request from the initiator; dropped"};
   // A retransmitted request gets the same answer again (RFC 7296 2.1).
   if (!last_response_.empty() && h.message_id + 1 == next_message_id_ &&
       Bytes(datagram.begin(), datagram.end()) == last_request_)
-    return Outcome{last_response_, {}, "retransmitted request answered again"};
+    return Outcome{last_response_, {}, {}, "retransmitted request answered again"};
   Outcome out;
   if (h.exchange == Exchange::ike_sa_init && h.message_id == 0 && h.spi_r == 0 && state_ == IkeState::idle)
     out = on_init(m.value(), datagram, ep);
   else if (h.exchange == Exchange::ike_auth && h.spi_i == spi_i_ && h.spi_r == spi_r_ && state_ == IkeState::init_done &&
            h.message_id == next_message_id_)
     out = on_auth(m.value(), datagram);
+  else if (h.exchange == Exchange::create_child_sa && h.spi_i == spi_i_ && h.spi_r == spi_r_ &&
+           state_ == IkeState::established && h.message_id == next_message_id_)
+    out = on_create_child(m.value(), datagram);
+  else if (h.exchange == Exchange::informational && h.spi_i == spi_i_ && h.spi_r == spi_r_ &&
+           state_ == IkeState::established && h.message_id == next_message_id_)
+    out = on_informational(m.value(), datagram);
   else
-    return Outcome{{}, {}, exchange_name(h.exchange) + " with message ID " + std::to_string(h.message_id) + " in state " +
+    return Outcome{{}, {}, {}, exchange_name(h.exchange) + " with message ID " + std::to_string(h.message_id) + " in state " +
                                ike_state_name(state_) + "; dropped"};
   if (!out.reply.empty()) {
     last_request_.assign(datagram.begin(), datagram.end());
@@ -151,12 +157,12 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
   to_initiator_ = SkKeys{encr, integ, keys_.sk_er, keys_.sk_ar};
   state_ = IkeState::init_done;
   next_message_id_ = 1;
-  return Outcome{init_response_, {}, "IKE_SA_INIT answered (group " + std::to_string(group) + ")"};
+  return Outcome{init_response_, {}, {}, "IKE_SA_INIT answered (group " + std::to_string(group) + ")"};
 }
 
 IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<const uint8_t> bytes) {
   auto inner = open_message(bytes, m, from_initiator_);
-  if (!inner) return Outcome{{}, {}, "IKE_AUTH dropped: " + inner.error()};
+  if (!inner) return Outcome{{}, {}, {}, "IKE_AUTH dropped: " + inner.error()};
   ++next_message_id_;
   Message plain;
   plain.header = m.header;
@@ -186,42 +192,147 @@ IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<cons
   Header h = m.header;
   h.flags = kFlagResponse;
   auto theirs = sa ? parse_sa(sa->body) : Unexpected(ParseError{"no SA payload"});
-  auto chosen = theirs ? select_proposal(cfg_.esp_proposals, theirs.value()) : std::nullopt;
+  // The first Child SA has no key exchange of its own: DH transforms (PFS for rekeys) do not count.
+  auto chosen = theirs ? select_proposal(cfg_.esp_proposals, theirs.value(), true) : std::nullopt;
   if (!chosen || chosen->theirs.spi.size() != 4) {
     reply.push_back({payload::notify, false, encode_notify({Protocol::ike, {}, notify::no_proposal_chosen, {}})});
-    return Outcome{seal_message(h, reply, to_initiator_), {}, "IKE SA established; No Proposal Match Found (Child SA)"};
+    return Outcome{seal_message(h, reply, to_initiator_), {}, {}, "IKE SA established; No Proposal Match Found (Child SA)"};
   }
   auto ts_i = tsi ? parse_ts(tsi->body) : Unexpected(ParseError{"no TSi"});
   auto ts_r = tsr ? parse_ts(tsr->body) : Unexpected(ParseError{"no TSr"});
   if (!ts_i || !ts_r || !covers_everything(ts_i.value()) || !covers_everything(ts_r.value())) {
     reply.push_back({payload::notify, false, encode_notify({Protocol::ike, {}, notify::ts_unacceptable, {}})});
-    return Outcome{seal_message(h, reply, to_initiator_), {}, "IKE SA established; TS_UNACCEPTABLE (route-based tunnels use 0.0.0.0/0)"};
+    return Outcome{seal_message(h, reply, to_initiator_), {}, {}, "IKE SA established; TS_UNACCEPTABLE (route-based tunnels use 0.0.0.0/0)"};
   }
+  Proposal answer;
+  const ChildSaKeys child = make_child(chosen->ours, chosen->theirs, {}, ni_, nr_, answer);
+  reply.push_back({payload::sa, false, encode_sa({answer})});
+  reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
+  reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
+  return Outcome{seal_message(h, reply, to_initiator_), child, {}, "IKE SA and Child SA established with " + id->to_string()};
+}
+
+ChildSaKeys IkeSaResponder::make_child(const Proposal& ours, const Proposal& theirs, std::span<const uint8_t> dh_secret,
+                                      std::span<const uint8_t> ni, std::span<const uint8_t> nr, Proposal& answer) {
   ChildSaKeys child;
   Bytes spi = random_bytes(4);
   spi[0] |= 0x01;  // never 0-255 (reserved)
   child.spi_in = load_be32(spi.data());
-  child.spi_out = load_be32(chosen->theirs.spi.data());
-  child.encr = transform_id(chosen->ours, transform::encr);
-  child.key_bits = key_bits(chosen->ours);
-  child.integ = transform_id(chosen->ours, transform::integ, integ_id::none);
-  child.esn = transform_id(chosen->ours, transform::esn) == 1;
+  child.spi_out = load_be32(theirs.spi.data());
+  child.encr = transform_id(ours, transform::encr);
+  child.key_bits = key_bits(ours);
+  child.integ = transform_id(ours, transform::integ, integ_id::none);
+  child.esn = transform_id(ours, transform::esn) == 1;
   const size_t el = encr_key_len(child.encr, child.key_bits), il = integ_key_len(child.integ);
-  Bytes nonces = ni_;
-  nonces.insert(nonces.end(), nr_.begin(), nr_.end());
-  // KEYMAT order (RFC 7296 2.17): initiator-to-responder keys first.
-  const Bytes km = prf_plus(*prf_, keys_.sk_d, nonces, 2 * (el + il));
+  // KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), initiator-to-responder keys first (RFC 7296 2.17).
+  Bytes seed(dh_secret.begin(), dh_secret.end());
+  seed.insert(seed.end(), ni.begin(), ni.end());
+  seed.insert(seed.end(), nr.begin(), nr.end());
+  const Bytes km = prf_plus(*prf_, keys_.sk_d, seed, 2 * (el + il));
   child.encr_in.assign(km.begin(), km.begin() + long(el));
   child.integ_in.assign(km.begin() + long(el), km.begin() + long(el + il));
   child.encr_out.assign(km.begin() + long(el + il), km.begin() + long(2 * el + il));
   child.integ_out.assign(km.begin() + long(2 * el + il), km.end());
-  Proposal answer = chosen->ours;
-  answer.number = chosen->theirs.number;
+  answer = ours;
+  answer.number = theirs.number;
   answer.spi = spi;
-  reply.push_back({payload::sa, false, encode_sa({answer})});
+  children_.emplace_back(child.spi_in, child.spi_out);
+  return child;
+}
+
+IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::span<const uint8_t> bytes) {
+  auto inner = open_message(bytes, m, from_initiator_);
+  if (!inner) return Outcome{{}, {}, {}, "CREATE_CHILD_SA dropped: " + inner.error()};
+  ++next_message_id_;
+  Message plain;
+  plain.header = m.header;
+  plain.payloads = std::move(inner.value());
+  Header h = m.header;
+  h.flags = kFlagResponse;
+  auto refuse = [&](uint16_t type, Bytes data, std::string log) {
+    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, to_initiator_),
+                   {}, {}, std::move(log)};
+  };
+  const Payload* sa = plain.find(payload::sa);
+  const Payload* nonce = plain.find(payload::nonce);
+  const Payload* ke = plain.find(payload::ke);
+  if (!sa || !nonce) return refuse(notify::invalid_syntax, {}, "CREATE_CHILD_SA without SA or Nonce");
+  auto theirs = parse_sa(sa->body);
+  if (!theirs || theirs->empty()) return refuse(notify::invalid_syntax, {}, "CREATE_CHILD_SA: bad SA payload");
+  if (theirs->front().protocol == Protocol::ike)
+    return refuse(notify::no_proposal_chosen, {}, "IKE SA rekey is not supported yet; No Proposal Match Found");
+  auto kex = ke ? parse_ke(ke->body) : Unexpected(ParseError{"no KE"});
+  auto chosen = select_proposal(cfg_.esp_proposals, theirs.value(), !ke);
+  if (!chosen || chosen->theirs.spi.size() != 4) return refuse(notify::no_proposal_chosen, {}, "No Proposal Match Found (Child SA)");
+  Bytes secret, our_ke;
+  if (ke) {
+    const uint16_t group = transform_id(chosen->ours, transform::dh);
+    if (!kex || kex->group != group)
+      return refuse(notify::invalid_ke_payload, be16(group), "rekey KE is not group " + std::to_string(group));
+    auto dh = DiffieHellman::create(group);
+    auto s = dh ? dh->shared_secret(kex->data) : Unexpected(std::string("group not available"));
+    if (!s) return refuse(notify::invalid_syntax, {}, "rekey KE refused: " + s.error());
+    secret = s.value();
+    our_ke = encode_ke({group, dh->public_value()});
+  }
+  std::string rekeyed;
+  for (const auto* n : plain.find_all(payload::notify)) {
+    auto parsed = parse_notify(n->body);
+    if (parsed && parsed->type == notify::rekey_sa && parsed->spi.size() == 4)
+      rekeyed = " (rekeys the Child SA with SPI " + std::to_string(load_be32(parsed->spi.data())) + ")";
+  }
+  const Bytes nr = random_bytes(32);
+  Proposal answer;
+  ChildSaKeys child = make_child(chosen->ours, chosen->theirs, secret, nonce->body, nr, answer);
+  std::vector<Payload> reply{{payload::sa, false, encode_sa({answer})}, {payload::nonce, false, nr}};
+  if (!our_ke.empty()) reply.push_back({payload::ke, false, our_ke});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
   reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
-  return Outcome{seal_message(h, reply, to_initiator_), child, "IKE SA and Child SA established with " + id->to_string()};
+  return Outcome{seal_message(h, reply, to_initiator_), child, {},
+                 std::string("Child SA created") + (ke ? " with PFS" : "") + rekeyed};
+}
+
+IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::span<const uint8_t> bytes) {
+  auto inner = open_message(bytes, m, from_initiator_);
+  if (!inner) return Outcome{{}, {}, {}, "INFORMATIONAL dropped: " + inner.error()};
+  ++next_message_id_;
+  Header h = m.header;
+  h.flags = kFlagResponse;
+  Outcome out;
+  std::vector<Payload> reply;
+  Delete ours{Protocol::esp, {}};
+  bool ike_deleted = false;
+  for (const auto& p : inner.value()) {
+    if (p.type != payload::del) continue;
+    auto d = parse_delete(p.body);
+    if (!d) continue;
+    if (d->protocol == Protocol::ike) ike_deleted = true;
+    for (const auto& spi : d->spis) {
+      if (spi.size() != 4) continue;
+      const uint32_t theirs = load_be32(spi.data());
+      for (auto it = children_.begin(); it != children_.end(); ++it) {
+        if (it->second != theirs) continue;
+        Bytes mine(4);
+        store_be32(mine.data(), it->first);
+        ours.spis.push_back(mine);
+        out.deleted_spis_in.push_back(it->first);
+        children_.erase(it);
+        break;
+      }
+    }
+  }
+  // RFC 7296 1.4.1: a Child SA DELETE is answered with the DELETE of the paired SAs.
+  if (!ours.spis.empty()) reply.push_back({payload::del, false, encode_delete(ours)});
+  out.reply = seal_message(h, reply, to_initiator_);
+  if (ike_deleted) {
+    state_ = IkeState::idle;
+    out.log = "IKE SA deleted by the peer";
+  } else if (inner->empty()) {
+    out.log = "liveness check answered";
+  } else {
+    out.log = "deleted " + std::to_string(out.deleted_spis_in.size()) + " Child SA(s)";
+  }
+  return out;
 }
 
 }  // namespace vpngw::ike

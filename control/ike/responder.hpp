@@ -3,7 +3,9 @@
 // creates the first Child SA. I/O-free: fed whole datagrams, it answers with the datagram to send
 // and, once IKE_AUTH succeeds, the Child SA's keys for the data plane.
 //
-// Not yet here: CREATE_CHILD_SA (rekeys), INFORMATIONAL (DELETE, DPD), retransmission, cookies.
+// After that it answers CREATE_CHILD_SA for new or rekeyed Child SAs (with PFS when the request
+// carries KE) and INFORMATIONAL (liveness checks, DELETE of Child SAs or of the IKE SA).
+// Not yet here: IKE SA rekey, our own requests and retransmissions, cookies.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +53,7 @@ class IkeSaResponder {
   struct Outcome {
     std::vector<uint8_t> reply;  // empty: nothing to send
     std::optional<ChildSaKeys> child;
+    std::vector<uint32_t> deleted_spis_in;  // Child SAs the peer deleted (our inbound SPIs)
     std::string log;  // what happened, in AWS's wording where AWS has one
   };
   Outcome handle(std::span<const uint8_t> datagram, const Endpoints& ep);
@@ -62,6 +65,11 @@ class IkeSaResponder {
  private:
   Outcome on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep);
   Outcome on_auth(const Message& m, std::span<const uint8_t> bytes);
+  Outcome on_create_child(const Message& m, std::span<const uint8_t> bytes);
+  Outcome on_informational(const Message& m, std::span<const uint8_t> bytes);
+  // Keys and our answer for a chosen ESP proposal; `dh_secret` is g^ir for PFS, else empty.
+  ChildSaKeys make_child(const Proposal& ours, const Proposal& theirs, std::span<const uint8_t> dh_secret,
+                         std::span<const uint8_t> ni, std::span<const uint8_t> nr, Proposal& answer);
   Outcome notify_reply(const Header& request, uint16_t type, Bytes data, std::string log, bool encrypted);
 
   ResponderConfig cfg_;
@@ -75,6 +83,7 @@ class IkeSaResponder {
   uint32_t next_message_id_ = 0;
   std::vector<uint8_t> last_response_;  // answered again when the request is retransmitted
   Bytes last_request_;
+  std::vector<std::pair<uint32_t, uint32_t>> children_;  // (our inbound SPI, their inbound SPI)
 };
 
 }  // namespace vpngw::ike

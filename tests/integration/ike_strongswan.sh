@@ -4,7 +4,9 @@
 # ike_probe tool on 198.51.100.1, UDP 500 and 4500). The probe answers IKE_SA_INIT and IKE_AUTH;
 # strongSwan must report the IKE SA ESTABLISHED and the Child SA INSTALLED; a ping into strongSwan's
 # ipsec0 then sends ESP that the probe must open with the inbound key it derived.
-# Run once per IKE suite: AES-GCM-256/SHA2-256/ECP-256 and AES-CBC-128/SHA1/MODP-2048 (AWS defaults).
+# Run once per IKE suite: AES-GCM-256/SHA2-256/ECP-256 and AES-CBC-128/SHA1/MODP-2048 (AWS defaults);
+# then once with a Child SA rekey every 3 s with PFS (CREATE_CHILD_SA) and DPD every second under
+# ping: the probe must open ESP on the rekeyed Child SA too and answer the liveness checks.
 set -euo pipefail
 PROBE=$(realpath "$1")
 WORK=$(mktemp -d /tmp/vpngw-ike.XXXXXX)
@@ -17,7 +19,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; tail -n 30 "$WORK"/*/*.log >&2 2>/dev/null || true; exit 1; }
+fail() { echo "FAIL: $*" >&2; tail -n 30 "$WORK"/*/*.log >&2 2>/dev/null || true; [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/ike-debug; exit 1; }
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
@@ -28,7 +30,7 @@ in_ns $P-aws ip addr add 198.51.100.1/24 dev out0; in_ns $P-aws ip link set out0
 in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0 up
 
 run_suite() {
-  local name=$1 ike=$2 esp=$3
+  local name=$1 ike=$2 esp=$3 children=${4:-1} child_opts=${5:-} conn_opts=${6:-}
   local dir=$WORK/$name
   mkdir -p "$dir/run"
   cat >"$dir/strongswan.conf" <<EOF
@@ -49,6 +51,7 @@ connections {
     remote_addrs = 198.51.100.1
     proposals = $ike
     encap = yes
+    $conn_opts
     local { auth = psk
             id = 198.51.100.2 }
     remote { auth = psk
@@ -59,6 +62,7 @@ connections {
         remote_ts = 0.0.0.0/0
         esp_proposals = $esp
         start_action = none
+        $child_opts
       }
     }
   }
@@ -68,7 +72,7 @@ secrets {
             secret = "$PSK" }
 }
 EOF
-  in_ns $P-aws "$PROBE" 198.51.100.1 "$PSK" 40 >"$dir/probe.log" 2>&1 &
+  in_ns $P-aws "$PROBE" 198.51.100.1 "$PSK" 40 "$children" >"$dir/probe.log" 2>&1 &
   local probe=$!
   # charon's pid file path is compiled in: give it a private /run (toolchain.md). It runs from a
   # copy so that a host AppArmor profile for /usr/lib/ipsec/charon cannot deny it our /tmp files.
@@ -87,12 +91,12 @@ EOF
   grep -q "INSTALLED" <<<"$sas" || fail "$name: Child SA not INSTALLED: $sas"
   # Traffic into libipsec's TUN becomes ESP to the probe.
   in_ns $P-cgw ip route add 10.99.0.0/24 dev ipsec0
-  for i in $(seq 10); do
+  for i in $(seq 60); do
     in_ns $P-cgw ping -c 1 -W 1 10.99.0.1 >/dev/null 2>&1 || true
-    grep -q "^esp ok" "$dir/probe.log" && break
+    [ "$(grep -c "^esp ok" "$dir/probe.log")" -ge "$children" ] && break
   done
-  wait $probe || fail "$name: the probe could not open strongSwan's ESP with its key"
-  echo "ok: $name: strongSwan ESTABLISHED/INSTALLED with vpngw's responder; its ESP opens with our key ($(grep '^child' "$dir/probe.log"))"
+  wait $probe || fail "$name: the probe could not open strongSwan's ESP on $children Child SA(s)"
+  echo "ok: $name: strongSwan ESTABLISHED/INSTALLED with vpngw's responder; its ESP opens with our keys on $children Child SA(s)"
   in_ns $P-cgw ip route del 10.99.0.0/24 dev ipsec0 2>/dev/null || true
   ip netns pids $P-cgw | xargs -r kill -TERM 2>/dev/null || true
   sleep 0.5
@@ -101,3 +105,9 @@ EOF
 
 run_suite gcm aes256gcm16-prfsha256-ecp256 aes128gcm16-noesn
 run_suite cbc aes128-sha1-modp2048 aes256gcm16-noesn
+run_suite rekey aes256gcm16-prfsha256-ecp256 aes128gcm16-ecp256-noesn 2 "rekey_time = 3s
+        life_time = 60s
+        rand_time = 0s" "dpd_delay = 1s"
+grep -q "Child SA created with PFS (rekeys" "$WORK/rekey/probe.log" || fail "rekey: no CREATE_CHILD_SA rekey with PFS seen"
+grep -q "liveness check answered" "$WORK/rekey/probe.log" || fail "rekey: no DPD liveness check answered"
+echo "ok: rekey: Child SA rekeyed with PFS (CREATE_CHILD_SA) and DPD answered, ESP opens on the new SA"

@@ -1,9 +1,10 @@
 // Interop probe for the IKE responder: listens on UDP 500 and 4500 at ADDRESS, answers a peer's
 // IKE_SA_INIT and IKE_AUTH with vpngw's IkeSaResponder (PSK), then opens ESP packets arriving on
 // 4500 with the negotiated inbound Child SA key through the data plane's ESP code. Success, printed
-// as "esp ok", means the peer (strongSwan in the test) derived the same keys we did.
-//   ike_probe ADDRESS PSK SECONDS
-// Test tool only; exits 0 on the first ESP packet that opens, 1 on timeout.
+// as "esp ok", means the peer (strongSwan in the test) derived the same keys we did. Rekeyed Child
+// SAs (CREATE_CHILD_SA) join the set; liveness checks and DELETEs are answered.
+//   ike_probe ADDRESS PSK SECONDS [CHILD_SAS]
+// Test tool only; exits 0 once ESP has opened on CHILD_SAS (default 1) different Child SAs.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,6 +14,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -42,8 +45,8 @@ int bind_udp(uint32_t addr, uint16_t port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: %s ADDRESS PSK SECONDS\n", argv[0]);
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: %s ADDRESS PSK SECONDS [CHILD_SAS]\n", argv[0]);
     return 2;
   }
   in_addr local{};
@@ -59,11 +62,20 @@ int main(int argc, char** argv) {
     cfg.ike_proposals.push_back(make_ike_proposal(encr_id::aes_cbc, 256, prf_id::hmac_sha2_256, integ_id::hmac_sha2_256_128, dh));
   }
   for (bool esn : {true, false}) {
-    cfg.esp_proposals.push_back(make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, esn));
-    cfg.esp_proposals.push_back(make_esp_proposal(encr_id::aes_gcm_16, 256, integ_id::none, esn));
+    for (uint16_t bits : {128, 256}) {
+      cfg.esp_proposals.push_back(make_esp_proposal(encr_id::aes_gcm_16, bits, integ_id::none, esn));
+      // The same with PFS on rekey (AWS's phase 2 DH groups).
+      for (uint16_t dh : {dh_group::modp2048, dh_group::ecp256}) {
+        Proposal p = make_esp_proposal(encr_id::aes_gcm_16, bits, integ_id::none, esn);
+        p.transforms.push_back({transform::dh, dh, {}});
+        cfg.esp_proposals.push_back(p);
+      }
+    }
   }
+  const size_t want_children = argc == 5 ? size_t(std::atoi(argv[4])) : 1;
   IkeSaResponder ike(cfg, 0x5eed5eed00000001ull);
-  std::unique_ptr<InboundSa> sa;
+  std::map<uint32_t, std::unique_ptr<InboundSa>> sas;  // by our inbound SPI
+  std::set<uint32_t> opened;
   const int fds[2] = {bind_udp(local_ip, 500), bind_udp(local_ip, 4500)};
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(std::atoi(argv[3]));
   uint8_t buf[65536];
@@ -78,10 +90,13 @@ int main(int argc, char** argv) {
       if (n <= 0) continue;
       const bool on_4500 = i == 1;
       if (on_4500 && n >= 4 && load_be32(buf) != 0) {  // ESP
-        if (!sa) continue;
-        auto r = esp_open(*sa, std::span<uint8_t>(buf, size_t(n)));
-        std::printf("esp %s (spi 0x%08x, %zd bytes)\n", r ? "ok" : "refused", load_be32(buf), n);
-        if (r) return 0;
+        auto it = sas.find(load_be32(buf));
+        if (it == sas.end()) continue;
+        auto r = esp_open(*it->second, std::span<uint8_t>(buf, size_t(n)));
+        if (r && opened.insert(it->first).second) std::printf("esp ok (spi 0x%08x, %zd bytes)\n", it->first, n);
+        if (!r) std::printf("esp refused (spi 0x%08x)\n", it->first);
+        std::fflush(stdout);
+        if (opened.size() >= want_children) return 0;
         continue;
       }
       const size_t skip = on_4500 ? 4 : 0;  // the non-ESP marker
@@ -96,7 +111,7 @@ int main(int argc, char** argv) {
       if (out.child) {
         const auto& c = *out.child;
         const Cipher cipher = c.key_bits == 256 ? Cipher::aes_gcm_256 : Cipher::aes_gcm_128;
-        sa = std::make_unique<InboundSa>(c.spi_in, cipher, c.encr_in, c.esn, 1024);
+        sas[c.spi_in] = std::make_unique<InboundSa>(c.spi_in, cipher, c.encr_in, c.esn, 1024);
         std::printf("child: in 0x%08x out 0x%08x aes-gcm-%u esn %d\n", c.spi_in, c.spi_out, c.key_bits, int(c.esn));
       }
       std::fflush(stdout);
