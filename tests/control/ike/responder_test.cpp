@@ -143,6 +143,85 @@ TEST(IkeResponder, PskHandshakeAgreesOnEveryKey) {
   EXPECT_TRUE(aws.handle(cgw.auth(), kEp).reply.empty());
 }
 
+// After IKE_AUTH: the initiator's later requests, sealed like the real ones.
+Bytes sealed_request(Initiator& cgw, Exchange ex, uint32_t id, const std::vector<Payload>& inner) {
+  Header h;
+  h.spi_i = cgw.spi_i;
+  h.spi_r = cgw.spi_r;
+  h.exchange = ex;
+  h.flags = kFlagInitiator;
+  h.message_id = id;
+  return seal_message(h, inner, cgw.out);
+}
+
+TEST(IkeResponder, RekeyWithPfsLivenessAndDelete) {
+  ResponderConfig cfg = aws_side();
+  Proposal pfs = make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, true);
+  pfs.transforms.push_back({transform::dh, dh_group::ecp256, {}});
+  cfg.esp_proposals = {pfs};
+  IkeSaResponder aws(cfg, 7);
+  Initiator cgw;
+  ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
+  auto first = aws.handle(cgw.auth(), kEp);  // the DH transform does not count in IKE_AUTH
+  ASSERT_TRUE(first.child) << first.log;
+
+  // CREATE_CHILD_SA rekeying the first Child SA with PFS (ECP-256).
+  auto dh = DiffieHellman::create(dh_group::ecp256);
+  Proposal offer = pfs;
+  offer.spi = {0xc0, 0x0f, 0xfe, 0xe0};
+  const Bytes ni2(32, 0x77);
+  Bytes old_spi(4);
+  store_be32(old_spi.data(), first.child->spi_out);
+  auto rekey = aws.handle(sealed_request(cgw, Exchange::create_child_sa, 2,
+                                         {{payload::notify, false, encode_notify({Protocol::esp, old_spi, notify::rekey_sa, {}})},
+                                          {payload::sa, false, encode_sa({offer})},
+                                          {payload::nonce, false, ni2},
+                                          {payload::ke, false, encode_ke({dh_group::ecp256, dh->public_value()})},
+                                          {payload::tsi, false, encode_ts({TrafficSelector::any_v4()})},
+                                          {payload::tsr, false, encode_ts({TrafficSelector::any_v4()})}}),
+                          kEp);
+  ASSERT_TRUE(rekey.child) << rekey.log;
+  EXPECT_NE(rekey.log.find("with PFS (rekeys"), std::string::npos) << rekey.log;
+  const auto answer = cgw.open(rekey.reply);
+  const Bytes nr2 = find(answer, payload::nonce)->body;
+  auto secret = dh->shared_secret(parse_ke(find(answer, payload::ke)->body)->data);
+  ASSERT_TRUE(secret);
+  Bytes seed = secret.value();
+  seed.insert(seed.end(), ni2.begin(), ni2.end());
+  seed.insert(seed.end(), nr2.begin(), nr2.end());
+  const Bytes km = prf_plus(cgw.prf, cgw.keys.sk_d, seed, 40);
+  EXPECT_EQ(rekey.child->encr_in, Bytes(km.begin(), km.begin() + 20)) << "KEYMAT = prf+(SK_d, g^ir | Ni | Nr)";
+  EXPECT_EQ(rekey.child->spi_out, 0xc00ffee0u);
+
+  // A liveness check is an empty INFORMATIONAL, answered empty.
+  auto dpd = aws.handle(sealed_request(cgw, Exchange::informational, 3, {}), kEp);
+  EXPECT_TRUE(cgw.open(dpd.reply).empty());
+  EXPECT_EQ(dpd.log, "liveness check answered");
+
+  // Deleting the old Child SA is answered with the DELETE of our paired SA.
+  auto del = aws.handle(sealed_request(cgw, Exchange::informational, 4,
+                                       {{payload::del, false, encode_delete({Protocol::esp, {old_spi}})}}),
+                        kEp);
+  ASSERT_EQ(del.deleted_spis_in, std::vector<uint32_t>{first.child->spi_in});
+  auto ours = parse_delete(find(cgw.open(del.reply), payload::del)->body);
+  ASSERT_EQ(ours->spis.size(), 1u);
+  EXPECT_EQ(load_be32(ours->spis[0].data()), first.child->spi_in);
+
+  // A KE of the wrong group is refused with the group we want.
+  auto wrong = DiffieHellman::create(dh_group::modp2048);
+  auto bad = aws.handle(sealed_request(cgw, Exchange::create_child_sa, 5,
+                                       {{payload::sa, false, encode_sa({offer})},
+                                        {payload::nonce, false, ni2},
+                                        {payload::ke, false, encode_ke({dh_group::modp2048, wrong->public_value()})},
+                                        {payload::tsi, false, encode_ts({TrafficSelector::any_v4()})},
+                                        {payload::tsr, false, encode_ts({TrafficSelector::any_v4()})}}),
+                        kEp);
+  EXPECT_FALSE(bad.child);
+  auto n = parse_notify(find(cgw.open(bad.reply), payload::notify)->body);
+  EXPECT_EQ(n->type, notify::invalid_ke_payload);
+  EXPECT_EQ(n->data, (Bytes{0, dh_group::ecp256}));
+}
+
 TEST(IkeResponder, RefusalsCarryTheRightNotify) {
   {
     IkeSaResponder aws(aws_side(), 1);
