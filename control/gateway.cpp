@@ -201,7 +201,7 @@ void Gateway::run(const std::string& stats_path) {
   mgmt.add("bgp routes", [this](const nlohmann::json& req) {
     if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
     const size_t limit = req.value("limit", size_t(1000));
-    return nlohmann::json{{"routes", s_->speaker->routes(limit)}, {"total", s_->speaker->summary()["loc_rib_prefixes"]}};
+    return nlohmann::json{{"routes", s_->speaker->routes(limit)}, {"total", s_->speaker->route_count()}};
   });
   mgmt.add("bgp reset", [this](const nlohmann::json& req) {
     if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");

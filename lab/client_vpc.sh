@@ -18,26 +18,26 @@ cvpc_create() {
   local clients=$2 n i
   for n in cl rt vpc; do ip netns add "$(cvpc_ns $n)"; cvpc_exec $n ip link set lo up; done
   ip link add cl0 netns "$(cvpc_ns cl)" type veth peer name rt-cl netns "$(cvpc_ns rt)"
-  ip link add rt-vpc netns "$(cvpc_ns rt)" type veth peer name vpc0 netns "$(cvpc_ns vpc)"
   for i in $(seq 10 $((9 + clients))); do cvpc_exec cl ip addr add "172.16.$((i / 256)).$((i % 256))/22" dev cl0; done
   cvpc_exec cl ip link set cl0 up
   cvpc_exec cl ip route add default via 172.16.0.1
   cvpc_exec rt ip addr add 172.16.0.1/22 dev rt-cl
   cvpc_exec rt ip link set rt-cl up
   cvpc_exec rt sysctl -qw net.ipv4.ip_forward=1
-  cvpc_exec rt ip link add br0 type bridge
-  cvpc_exec rt ip link set rt-vpc master br0
-  cvpc_exec rt ip link set rt-vpc up
-  cvpc_exec rt ip link set br0 up
-  cvpc_exec vpc ip addr add 10.0.1.20/24 dev vpc0
-  cvpc_exec vpc ip link set vpc0 up
-  ip link add rt-vpc1 netns "$(cvpc_ns rt)" type veth peer name vpc1 netns "$(cvpc_ns vpc)"
-  cvpc_exec rt ip link add br1 type bridge
-  cvpc_exec rt ip link set rt-vpc1 master br1
-  cvpc_exec rt ip link set rt-vpc1 up
-  cvpc_exec rt ip link set br1 up
-  cvpc_exec vpc ip addr add 10.0.2.20/24 dev vpc1
-  cvpc_exec vpc ip link set vpc1 up
+  cvpc_subnet br0 rt-vpc vpc0 10.0.1.20/24
+  cvpc_subnet br1 rt-vpc1 vpc1 10.0.2.20/24
+}
+
+# cvpc_subnet BRIDGE ROUTER_PORT HOST_IF HOST_ADDR: a VPC subnet, a bridge in the router with a veth
+# to the VPC host (ENIs join the bridge later).
+cvpc_subnet() {
+  ip link add "$2" netns "$(cvpc_ns rt)" type veth peer name "$3" netns "$(cvpc_ns vpc)"
+  cvpc_exec rt ip link add "$1" type bridge
+  cvpc_exec rt ip link set "$2" master "$1"
+  cvpc_exec rt ip link set "$2" up
+  cvpc_exec rt ip link set "$1" up
+  cvpc_exec vpc ip addr add "$4" dev "$3"
+  cvpc_exec vpc ip link set "$3" up
 }
 
 # cvpc_start_vpngw VPNGW WORKDIR [MAX_FLOWS]: `vpngw nat` in the router with eni0 (10.0.1.10) in

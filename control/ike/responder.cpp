@@ -1,5 +1,7 @@
 #include "control/ike/responder.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -68,7 +70,7 @@ IkeSaResponder::Outcome IkeSaResponder::handle(std::span<const uint8_t> datagram
   if (h.response() || !h.initiator()) return Outcome{{}, {}, {}, "not a request from the initiator; dropped"};
   // A retransmitted request gets the same answer again (RFC 7296 2.1).
   if (!last_response_.empty() && h.message_id + 1 == next_message_id_ &&
-      Bytes(datagram.begin(), datagram.end()) == last_request_)
+      std::equal(datagram.begin(), datagram.end(), last_request_.begin(), last_request_.end()))
     return Outcome{last_response_, {}, {}, "retransmitted request answered again"};
   Outcome out;
   if (h.exchange == Exchange::ike_sa_init && h.message_id == 0 && h.spi_r == 0 && state_ == IkeState::idle)
@@ -160,13 +162,25 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
   return Outcome{init_response_, {}, {}, "IKE_SA_INIT answered (group " + std::to_string(group) + ")"};
 }
 
-IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<const uint8_t> bytes) {
+// Every request after IKE_SA_INIT: the SK payload opened, and the message ID window moved on.
+std::optional<Message> IkeSaResponder::open_request(const Message& m, std::span<const uint8_t> bytes, std::string& why) {
   auto inner = open_message(bytes, m, from_initiator_);
-  if (!inner) return Outcome{{}, {}, {}, "IKE_AUTH dropped: " + inner.error()};
+  if (!inner) {
+    why = inner.error();
+    return std::nullopt;
+  }
   ++next_message_id_;
   Message plain;
   plain.header = m.header;
   plain.payloads = std::move(inner.value());
+  return plain;
+}
+
+IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<const uint8_t> bytes) {
+  std::string why;
+  auto opened = open_request(m, bytes, why);
+  if (!opened) return Outcome{{}, {}, {}, "IKE_AUTH dropped: " + why};
+  const Message& plain = *opened;
   const Payload* idi = plain.find(payload::idi);
   const Payload* auth = plain.find(payload::auth);
   const Payload* sa = plain.find(payload::sa);
@@ -241,12 +255,10 @@ ChildSaKeys IkeSaResponder::make_child(const Proposal& ours, const Proposal& the
 }
 
 IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::span<const uint8_t> bytes) {
-  auto inner = open_message(bytes, m, from_initiator_);
-  if (!inner) return Outcome{{}, {}, {}, "CREATE_CHILD_SA dropped: " + inner.error()};
-  ++next_message_id_;
-  Message plain;
-  plain.header = m.header;
-  plain.payloads = std::move(inner.value());
+  std::string why;
+  auto opened = open_request(m, bytes, why);
+  if (!opened) return Outcome{{}, {}, {}, "CREATE_CHILD_SA dropped: " + why};
+  const Message& plain = *opened;
   Header h = m.header;
   h.flags = kFlagResponse;
   auto refuse = [&](uint16_t type, Bytes data, std::string log) {
@@ -293,16 +305,16 @@ IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::s
 }
 
 IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::span<const uint8_t> bytes) {
-  auto inner = open_message(bytes, m, from_initiator_);
-  if (!inner) return Outcome{{}, {}, {}, "INFORMATIONAL dropped: " + inner.error()};
-  ++next_message_id_;
+  std::string why;
+  auto opened = open_request(m, bytes, why);
+  if (!opened) return Outcome{{}, {}, {}, "INFORMATIONAL dropped: " + why};
   Header h = m.header;
   h.flags = kFlagResponse;
   Outcome out;
   std::vector<Payload> reply;
   Delete ours{Protocol::esp, {}};
   bool ike_deleted = false;
-  for (const auto& p : inner.value()) {
+  for (const auto& p : opened->payloads) {
     if (p.type != payload::del) continue;
     auto d = parse_delete(p.body);
     if (!d) continue;
@@ -327,7 +339,7 @@ IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::
   if (ike_deleted) {
     state_ = IkeState::idle;
     out.log = "IKE SA deleted by the peer";
-  } else if (inner->empty()) {
+  } else if (opened->payloads.empty()) {
     out.log = "liveness check answered";
   } else {
     out.log = "deleted " + std::to_string(out.deleted_spis_in.size()) + " Child SA(s)";

@@ -64,6 +64,7 @@ class IkeSaResponder {
 
  private:
   Outcome on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep);
+  std::optional<Message> open_request(const Message& m, std::span<const uint8_t> bytes, std::string& why);
   Outcome on_auth(const Message& m, std::span<const uint8_t> bytes);
   Outcome on_create_child(const Message& m, std::span<const uint8_t> bytes);
   Outcome on_informational(const Message& m, std::span<const uint8_t> bytes);
