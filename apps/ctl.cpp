@@ -51,6 +51,23 @@ void print_routes(const nlohmann::json& j) {
   if (j["total"].get<size_t>() > shown) std::printf("(%zu of %s prefixes shown; --limit raises it)\n", shown, j["total"].dump().c_str());
 }
 
+// One line per IKE-keyed tunnel, in AWS's state words, then each tunnel's recent IKE log.
+void print_ike(const nlohmann::json& j) {
+  std::printf("%-12s %-16s %-12s %-12s %-10s %-10s %6s %6s\n", "Tunnel", "Peer", "Phase1", "Phase2", "SPI in",
+              "SPI out", "Rekeys", "DPD");
+  for (const auto& t : j["tunnels"]) {
+    const auto child = t.value("child_sa", nlohmann::json::object());
+    std::printf("%-12s %-16s %-12s %-12s %-10s %-10s %6s %6s\n", t["name"].get<std::string>().c_str(),
+                t["peer"].get<std::string>().c_str(), t["TunnelIKEPhase1State"].get<std::string>().c_str(),
+                t["TunnelIKEPhase2State"].get<std::string>().c_str(), child.value("spi_in", "-").c_str(),
+                child.value("spi_out", "-").c_str(), t["child_sa_rekeys"].dump().c_str(), t["dpd_timeouts"].dump().c_str());
+  }
+  for (const auto& t : j["tunnels"]) {
+    std::printf("\n%s:\n", t["name"].get<std::string>().c_str());
+    for (const auto& line : t["log"]) std::printf("  %s\n", line.get<std::string>().c_str());
+  }
+}
+
 }  // namespace
 
 std::function<int()> add_ctl_command(CLI::App& app) {
@@ -66,6 +83,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   ctl->add_flag("--json", opt->json, "print the JSON answer");
   ctl->require_subcommand(1);
   auto* stats = ctl->add_subcommand("stats", "counters, tunnels, FIB and BGP state");
+  auto* ike = ctl->add_subcommand("ike", "IKE tunnels: phase 1/2 states, SPIs, rekeys, DPD, recent log");
   auto* bgp = ctl->add_subcommand("bgp", "BGP sessions and routes");
   bgp->require_subcommand(1);
   auto* summary = bgp->add_subcommand("summary", "one line per neighbour");
@@ -79,6 +97,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     const std::string path = opt->socket.empty() ? ManagementServer::default_path(opt->gateway) : opt->socket;
     nlohmann::json req;
     if (stats->parsed()) req = {{"command", "stats"}};
+    else if (ike->parsed()) req = {{"command", "ike"}};
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
@@ -90,6 +109,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
       }
       if (opt->json || stats->parsed() || reset->parsed()) std::cout << answer.dump(2) << "\n";
       else if (summary->parsed()) print_summary(answer);
+      else if (ike->parsed()) print_ike(answer);
       else print_routes(answer);
       return 0;
     } catch (const std::exception& e) {

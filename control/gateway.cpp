@@ -16,6 +16,7 @@
 
 #include "control/api/management_server.hpp"
 #include "control/bgp/speaker.hpp"
+#include "control/ike/endpoint.hpp"
 #include "control/route_installer.hpp"
 #include "control/stats_file.hpp"
 #include "dataplane/snapshot.hpp"
@@ -27,19 +28,45 @@
 namespace vpngw {
 namespace {
 
-std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg) {
+// Manual tunnels' SAs are made once and then carried from table to table (their sequence numbers
+// and replay windows must survive a republish); IKE tunnels' SAs come from the IKE endpoint.
+std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg, const SaTable* previous,
+                                              const ike::Endpoint* ike) {
   std::vector<TunnelEntry> tunnels;
   std::vector<std::shared_ptr<InboundSa>> inbound;
-  for (const auto& t : cfg.tunnels) {
+  size_t ike_index = 0;
+  for (size_t i = 0; i < cfg.tunnels.size(); ++i) {
+    const auto& t = cfg.tunnels[i];
     TunnelEntry e;
     e.name = t.name;
-    e.outbound = std::make_shared<OutboundSa>(t.outbound.spi, t.outbound.cipher, t.outbound.keymat, t.esn);
     UdpSocket::fill_sockaddr(t.peer, t.peer_port, e.peer, e.peer_len);
+    if (t.ike) {
+      if (ike) {
+        const TunnelKeys& keys = ike->keys(ike_index);
+        e.outbound = keys.outbound();
+        e.inbound = keys.current_inbound();
+        keys.collect_inbound(inbound);
+        ike->peer(ike_index, e.peer, e.peer_len);
+      }
+      ++ike_index;
+    } else if (previous) {
+      e = previous->tunnels()[i];
+      inbound.push_back(e.inbound);
+    } else {
+      e.outbound = std::make_shared<OutboundSa>(t.outbound.spi, t.outbound.cipher, t.outbound.keymat, t.esn);
+      e.inbound = std::make_shared<InboundSa>(t.inbound.spi, t.inbound.cipher, t.inbound.keymat, t.esn, t.replay_window);
+      inbound.push_back(e.inbound);
+    }
     tunnels.push_back(std::move(e));
-    inbound.push_back(std::make_shared<InboundSa>(t.inbound.spi, t.inbound.cipher, t.inbound.keymat, t.esn,
-                                                  t.replay_window));
   }
   return std::make_unique<const SaTable>(std::move(tunnels), std::move(inbound));
+}
+
+std::vector<ike::TunnelSpec> ike_tunnels(const GatewayConfig& cfg) {
+  std::vector<ike::TunnelSpec> out;
+  for (const auto& t : cfg.tunnels)
+    if (t.ike) out.push_back({t.name, t.peer, t.peer_port, t.replay_window, *t.ike});
+  return out;
 }
 
 TunnelId tunnel_id(const GatewayConfig& cfg, const std::string& name) {
@@ -78,19 +105,21 @@ struct Gateway::State {
   UdpSocket udp;
   Snapshot<Fib> fib;
   Snapshot<SaTable> sas;
+  ControlInbox inbox;  // IKE arriving on the data plane's UDP socket
   Worker worker;
   int ifindex = 0;
   // Control plane, on the io_context thread.
   std::unique_ptr<bgp::Speaker> speaker;
   RouteInstaller* installer = nullptr;  // owned by run()
+  std::unique_ptr<ike::Endpoint> ike;
 
   explicit State(GatewayConfig c)
       : cfg(std::move(c)),
         tun(cfg.tun_name, 1),
         udp(cfg.outside_address, cfg.outside_port),
         fib(build_fib(cfg, nullptr)),
-        sas(build_sa_table(cfg)),
-        worker(tun, 0, udp, fib, sas) {}
+        sas(build_sa_table(cfg, nullptr, nullptr)),
+        worker(tun, 0, udp, fib, sas, &inbox) {}
 };
 
 Gateway::Gateway(GatewayConfig config) : s_(std::make_unique<State>(std::move(config))) {
@@ -128,13 +157,14 @@ nlohmann::json Gateway::stats() const {
   auto& tunnels = j["tunnels"] = nlohmann::json::array();
   for (size_t i = 0; i < sas->tunnels().size(); ++i) {
     const auto& t = sas->tunnels()[i];
-    const InboundSa* insa = sas->find_inbound(s_->cfg.tunnels[i].inbound.spi);
+    const InboundSa* insa = t.inbound.get();
     nlohmann::json tj;
     tj["name"] = t.name;
-    tj["outbound"] = {{"spi", hex32(t.outbound->spi)},
-                      {"packets", t.outbound->counters.packets.load()},
-                      {"bytes", t.outbound->counters.bytes.load()},
-                      {"last_seq", t.outbound->last_seq.load()}};
+    if (t.outbound)
+      tj["outbound"] = {{"spi", hex32(t.outbound->spi)},
+                        {"packets", t.outbound->counters.packets.load()},
+                        {"bytes", t.outbound->counters.bytes.load()},
+                        {"last_seq", t.outbound->last_seq.load()}};
     if (insa) {
       const int64_t last = insa->counters.last_packet_ns.load();
       tj["inbound"] = {{"spi", hex32(insa->spi)},
@@ -155,6 +185,7 @@ nlohmann::json Gateway::stats() const {
     j["kernel_routes"] = {{"changes", st.kernel_changes}, {"errors", st.kernel_errors}, {"last_error", st.last_kernel_error}};
   }
   if (s_->speaker) j["bgp"] = s_->speaker->summary();
+  if (s_->ike) j["ike"] = s_->ike->summary();
   return j;
 }
 
@@ -193,7 +224,18 @@ void Gateway::run(const std::string& stats_path) {
         io, *cfg.bgp, router_id, [this](const std::string& name) { return tunnel_id(s_->cfg, name); }, *installer);
     s_->installer = installer.get();
   }
+  if (auto specs = ike_tunnels(cfg); !specs.empty()) {
+    ike::EndpointConfig ec{cfg.outside_address, cfg.ike_port, cfg.outside_port, s_->udp.fd()};
+    s_->ike = std::make_unique<ike::Endpoint>(io, ec, s_->inbox, std::move(specs), [this] {
+      s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
+      s_->sas.reclaim();
+    });
+  }
   mgmt.add("stats", [this](const nlohmann::json&) { return stats(); });
+  mgmt.add("ike", [this](const nlohmann::json&) {
+    if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
+    return s_->ike->summary();
+  });
   mgmt.add("bgp summary", [this](const nlohmann::json&) {
     if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
     return s_->speaker->summary();
@@ -217,6 +259,7 @@ void Gateway::run(const std::string& stats_path) {
     timer.cancel();
     mgmt.stop();
     if (s_->speaker) s_->speaker->stop();  // Cease to every peer
+    if (s_->ike) s_->ike->stop();          // DELETE of every IKE SA
     // A peer that stops reading must not hold the exit: give the NOTIFICATIONs a moment, then go.
     shutdown_deadline.expires_after(std::chrono::seconds(2));
     shutdown_deadline.async_wait([&](const boost::system::error_code&) { io.stop(); });
@@ -225,6 +268,7 @@ void Gateway::run(const std::string& stats_path) {
   s_->worker.start();
   mgmt.start();
   if (s_->speaker) s_->speaker->start();
+  if (s_->ike) s_->ike->start();
   write_stats();
   tick();
   // The timer chain ends only when the signal handler cancels it.
@@ -233,6 +277,7 @@ void Gateway::run(const std::string& stats_path) {
   write_stats();
   s_->installer = nullptr;
   s_->speaker.reset();
+  s_->ike.reset();
   spdlog::info("gateway {}: final counters {}", s_->cfg.name, stats()["counters"].dump());
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/ip_prefix.hpp"
 #include "control/config_error.hpp"
+#include "control/ike/tunnel_options.hpp"
 #include "dataplane/aead.hpp"
 
 namespace vpngw {
@@ -26,8 +27,10 @@ struct TunnelConfig {
   uint16_t peer_port = 4500;
   uint32_t replay_window = 1024;
   bool esn = true;
+  // Either manual keys (outbound/inbound) or IKE negotiates them ([tunnel.ike]).
   SaConfig outbound;
   SaConfig inbound;
+  std::optional<ike::TunnelOptions> ike;
 };
 
 struct RouteConfig {
@@ -66,6 +69,7 @@ struct GatewayConfig {
   std::string name = "vpngw";
   IpAddress outside_address;
   uint16_t outside_port = 4500;
+  uint16_t ike_port = 500;  // IKE before NAT-T moves it to outside_port
   std::string tun_name = "vpngw0";
   uint32_t tun_mtu = 1400;
   std::optional<IpAddress> tun_address;  // an inside address, like a VTI's 169.254.x.x/30

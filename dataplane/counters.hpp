@@ -32,7 +32,8 @@ namespace vpngw {
   X(drop_rx_bad_icv, "integrity check failed (tampered, wrong key or corrupt)")            \
   X(drop_rx_bad_padding, "authenticated, but pad length or padding bytes are invalid")    \
   X(drop_rx_bad_inner, "authenticated, but the inner packet is not a sane IPv4/IPv6")      \
-  X(drop_rx_tun_write, "the kernel refused the decrypted packet on the TUN device")
+  X(drop_rx_tun_write, "the kernel refused the decrypted packet on the TUN device")        \
+  X(drop_rx_control_full, "IKE on UDP 4500 dropped: the control plane's inbox was full")
 
 enum class Counter : uint8_t {
 #define VPNGW_COUNTER_ENUM(name, help) name,

@@ -57,6 +57,7 @@ struct InboundSa {
 struct TunnelEntry {
   std::string name;
   std::shared_ptr<OutboundSa> outbound;  // null while the tunnel has no keys
+  std::shared_ptr<InboundSa> inbound;    // the current inbound SA (stats); all live ones are in the table
   sockaddr_storage peer{};               // outside address of the far end, UDP 4500 usually
   socklen_t peer_len = 0;
 };

@@ -31,10 +31,12 @@ struct SlotArena {
 
 }  // namespace
 
-Worker::Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas)
+Worker::Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas,
+               ControlInbox* inbox)
     : tun_(tun),
       queue_(queue),
       udp_(udp),
+      inbox_(inbox),
       out_fib_(fib.add_reader()),
       out_sas_(sas.add_reader()),
       in_sas_(sas.add_reader()) {
@@ -121,6 +123,9 @@ void Worker::run_inbound() {
       auto r = process_inbound(*sas, {dgrams[i].data, dgrams[i].len}, now);
       if (!r) {
         in_counters_.add(r.error());
+        if (r.error() == Counter::rx_non_esp && inbox_ &&
+            !inbox_->push({dgrams[i].data, dgrams[i].len}, peers[i], dgrams[i].peer_len))
+          in_counters_.add(Counter::drop_rx_control_full);
         continue;
       }
       out[m++] = {dgrams[i].data + r->offset, r->len};

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <thread>
 
+#include "dataplane/control_inbox.hpp"
 #include "dataplane/counters.hpp"
 #include "dataplane/fib.hpp"
 #include "dataplane/sa.hpp"
@@ -29,7 +30,9 @@ inline constexpr size_t kSlotSize = 9216;  // a jumbo inner packet plus ESP over
 
 class Worker {
  public:
-  Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas);
+  // `inbox`, when given, receives the IKE datagrams (non-ESP marker) that arrive on the socket.
+  Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas,
+         ControlInbox* inbox = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -48,6 +51,7 @@ class Worker {
   TunDevice& tun_;
   size_t queue_;
   UdpSocket& udp_;
+  ControlInbox* inbox_;
   Snapshot<Fib>::Reader& out_fib_;
   Snapshot<SaTable>::Reader& out_sas_;
   Snapshot<SaTable>::Reader& in_sas_;

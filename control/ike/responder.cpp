@@ -1,6 +1,7 @@
 #include "control/ike/responder.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -67,7 +68,8 @@ IkeSaResponder::Outcome IkeSaResponder::handle(std::span<const uint8_t> datagram
   auto m = parse_message(datagram);
   if (!m) return Outcome{{}, {}, {}, "malformed IKE message dropped: " + m.error().what};
   const Header& h = m->header;
-  if (h.response() || !h.initiator()) return Outcome{{}, {}, {}, "not a request from the initiator; dropped"};
+  if (!h.initiator()) return Outcome{{}, {}, {}, "not from the IKE SA's initiator; dropped"};
+  if (h.response()) return on_response(m.value(), datagram);
   // A retransmitted request gets the same answer again (RFC 7296 2.1).
   if (!last_response_.empty() && h.message_id + 1 == next_message_id_ &&
       std::equal(datagram.begin(), datagram.end(), last_request_.begin(), last_request_.end()))
@@ -143,9 +145,11 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
                          {payload::ke, false, encode_ke({group, dh->public_value()})},
                          {payload::nonce, false, nr_}};
   if (m.find(payload::notify)) {
+    // A hash over port 0 never matches what the peer sees: it then encapsulates ESP in UDP.
+    const uint16_t claimed_port = cfg_.force_udp_encapsulation ? 0 : ep.local_port;
     p.push_back({payload::notify, false,
                  encode_notify({Protocol::ike, {}, notify::nat_detection_source_ip,
-                                nat_hash(spi_i_, spi_r_, ep.local_ip, ep.local_port)})});
+                                nat_hash(spi_i_, spi_r_, ep.local_ip, claimed_port)})});
     p.push_back({payload::notify, false,
                  encode_notify({Protocol::ike, {}, notify::nat_detection_destination_ip,
                                 nat_hash(spi_i_, spi_r_, ep.remote_ip, ep.remote_port)})});
@@ -287,15 +291,21 @@ IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::s
     secret = s.value();
     our_ke = encode_ke({group, dh->public_value()});
   }
-  std::string rekeyed;
+  // REKEY_SA names the SA by the SPI its sender receives on: our outbound SPI.
+  std::optional<uint32_t> rekeys;
   for (const auto* n : plain.find_all(payload::notify)) {
     auto parsed = parse_notify(n->body);
-    if (parsed && parsed->type == notify::rekey_sa && parsed->spi.size() == 4)
-      rekeyed = " (rekeys the Child SA with SPI " + std::to_string(load_be32(parsed->spi.data())) + ")";
+    if (!parsed || parsed->type != notify::rekey_sa || parsed->spi.size() != 4) continue;
+    const uint32_t theirs_in = load_be32(parsed->spi.data());
+    for (const auto& [in, out] : children_)
+      if (out == theirs_in) rekeys = in;
   }
   const Bytes nr = random_bytes(32);
   Proposal answer;
   ChildSaKeys child = make_child(chosen->ours, chosen->theirs, secret, nonce->body, nr, answer);
+  child.rekeys_spi_in = rekeys;
+  char rekeyed[64] = "";
+  if (rekeys) std::snprintf(rekeyed, sizeof rekeyed, " (rekeys the Child SA with SPI 0x%08x)", *rekeys);
   std::vector<Payload> reply{{payload::sa, false, encode_sa({answer})}, {payload::nonce, false, nr}};
   if (!our_ke.empty()) reply.push_back({payload::ke, false, our_ke});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
@@ -338,12 +348,52 @@ IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::
   out.reply = seal_message(h, reply, to_initiator_);
   if (ike_deleted) {
     state_ = IkeState::idle;
+    out.ike_sa_deleted = true;
     out.log = "IKE SA deleted by the peer";
   } else if (opened->payloads.empty()) {
     out.log = "liveness check answered";
   } else {
     out.log = "deleted " + std::to_string(out.deleted_spis_in.size()) + " Child SA(s)";
   }
+  return out;
+}
+
+std::vector<uint8_t> IkeSaResponder::liveness_request() {
+  if (state_ != IkeState::established) return {};
+  if (!our_request_.empty()) return our_request_;
+  return informational_request({});
+}
+
+std::vector<uint8_t> IkeSaResponder::delete_request() {
+  if (state_ != IkeState::established) return {};
+  auto bytes = informational_request({{payload::del, false, encode_delete({Protocol::ike, {}})}});
+  state_ = IkeState::idle;
+  return bytes;
+}
+
+std::vector<uint8_t> IkeSaResponder::informational_request(const std::vector<Payload>& payloads) {
+  Header h;
+  h.spi_i = spi_i_;
+  h.spi_r = spi_r_;
+  h.exchange = Exchange::informational;
+  h.flags = 0;  // the original responder's request: neither I nor R
+  h.message_id = our_next_message_id_;
+  our_request_ = seal_message(h, payloads, to_initiator_);
+  return our_request_;
+}
+
+IkeSaResponder::Outcome IkeSaResponder::on_response(const Message& m, std::span<const uint8_t> bytes) {
+  const Header& h = m.header;
+  if (our_request_.empty() || h.spi_i != spi_i_ || h.spi_r != spi_r_ || h.message_id != our_next_message_id_ ||
+      h.exchange != Exchange::informational)
+    return Outcome{{}, {}, {}, "response to no request of ours; dropped"};
+  auto inner = open_message(bytes, m, from_initiator_);
+  if (!inner) return Outcome{{}, {}, {}, "response dropped: " + inner.error()};
+  our_request_.clear();
+  ++our_next_message_id_;
+  Outcome out;
+  out.answered = true;
+  out.log = "liveness check answered by the peer";
   return out;
 }
 

@@ -159,6 +159,61 @@ TEST(GatewayConfig, BgpMistakesNameKeyValueAndRule) {
   expect_errors(rows);
 }
 
+const std::string kIke = R"toml(
+[outside]
+address = "198.51.100.1"
+[[tunnel]]
+name = "tunnel1"
+peer = "198.51.100.2"
+[tunnel.ike]
+pre_shared_key = "Aws_Tunnel1.psk"
+phase1_dh_group_numbers = [20, 14]
+)toml";
+
+TEST(GatewayConfig, IkeTunnelTakesAwsDefaults) {
+  auto c = parse_gateway_config(kIke, "aws.toml");
+  ASSERT_TRUE(c.tunnels.at(0).ike);
+  const auto& o = *c.tunnels[0].ike;
+  EXPECT_EQ(o.phase1_lifetime_seconds, 28800u);
+  EXPECT_EQ(o.phase2_lifetime_seconds, 3600u);
+  EXPECT_EQ(o.rekey_margin_time_seconds, 540u);
+  EXPECT_EQ(o.rekey_fuzz_percentage, 100u);
+  EXPECT_EQ(o.dpd_timeout_action, ike::DpdAction::clear);
+  EXPECT_EQ(o.startup_action, ike::StartupAction::add);
+  EXPECT_EQ(o.phase1_dh_groups, (std::vector<uint32_t>{20, 14}));
+  EXPECT_EQ(c.ike_port, 500);
+}
+
+// Every AWS tunnel-option rule, with AWS's wording of it in the error.
+TEST(GatewayConfig, IkeMistakesNameTheAwsRule) {
+  auto with = [](const std::string& line) { return kIke + line + "\n"; };
+  const std::vector<Row> rows = {
+      {"short PSK", replace(kIke, "Aws_Tunnel1.psk", "short"), {"tunnel[0].ike.pre_shared_key", "8-64 characters"}},
+      {"PSK starting with 0", replace(kIke, "Aws_Tunnel1.psk", "0Aws_Tunnel1"), {"starts with '0'"}},
+      {"PSK with a dash", replace(kIke, "Aws_Tunnel1.psk", "Aws-Tunnel1"), {"contains '-'", "letters, digits, '.' and '_'"}},
+      {"missing PSK", replace(kIke, "pre_shared_key = \"Aws_Tunnel1.psk\"", ""), {"pre_shared_key", "missing"}},
+      {"3DES", with("phase1_encryption_algorithms = [\"3DES\"]"), {"phase1_encryption_algorithms", "3DES", "AES128, AES256"}},
+      {"MD5", with("phase2_integrity_algorithms = [\"MD5\"]"), {"phase2_integrity_algorithms", "SHA1, SHA2-256"}},
+      {"empty list", with("phase1_integrity_algorithms = []"), {"phase1_integrity_algorithms", "at least one"}},
+      {"CBC ESP", with("phase2_encryption_algorithms = [\"AES128\"]"), {"phase2_encryption_algorithms", "AES-CBC ESP"}},
+      {"DH group 2", replace(kIke, "[20, 14]", "[2]"), {"phase1_dh_group_numbers", "AWS allows 2, 14-24", "not implemented"}},
+      {"DH group 5 in phase 1", replace(kIke, "[20, 14]", "[5]"), {"AWS allows 2, 14-24"}},
+      {"DH group 99", with("phase2_dh_group_numbers = [99]"), {"phase2_dh_group_numbers", "99", "2, 5, 14-24"}},
+      {"phase 1 lifetime", with("phase1_lifetime_seconds = 600"), {"phase1_lifetime_seconds = 600", "900-28800"}},
+      {"phase 2 lifetime", with("phase2_lifetime_seconds = 7200"), {"phase2_lifetime_seconds = 7200", "900-3600"}},
+      {"phase 2 not below phase 1", with("phase1_lifetime_seconds = 900\nphase2_lifetime_seconds = 900"), {"less than phase1"}},
+      {"rekey margin too big", with("rekey_margin_time_seconds = 1900"), {"rekey_margin_time_seconds = 1900", "half of phase2"}},
+      {"rekey margin too small", with("rekey_margin_time_seconds = 30"), {"60 up to half"}},
+      {"fuzz over 100", with("rekey_fuzz_percentage = 101"), {"rekey_fuzz_percentage = 101", "0-100"}},
+      {"DPD timeout", with("dpd_timeout_seconds = 10"), {"dpd_timeout_seconds = 10", "30 or more"}},
+      {"DPD action", with("dpd_timeout_action = \"reboot\""), {"dpd_timeout_action", "clear, none, restart"}},
+      {"startup action", with("startup_action = \"now\""), {"startup_action", "add, start"}},
+      {"manual SA beside IKE", kIke + "[tunnel.inbound]\nspi = 300\n", {"tunnel[0].inbound", "no manual SAs"}},
+      {"misspelt IKE key", with("dpd_timeout = 30"), {"tunnel[0].ike.dpd_timeout", "unknown key"}},
+  };
+  expect_errors(rows);
+}
+
 TEST(GatewayConfig, MissingFileIsAClearError) {
   EXPECT_THROW(load_gateway_config("/nonexistent/vpngw.toml"), ConfigError);
 }

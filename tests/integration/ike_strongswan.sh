@@ -9,6 +9,8 @@
 # ping: the probe must open ESP on the rekeyed Child SA too and answer the liveness checks.
 set -euo pipefail
 PROBE=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/strongswan_cgw.sh"
 WORK=$(mktemp -d /tmp/vpngw-ike.XXXXXX)
 P="vpngw-i$$"
 cleanup() {
@@ -32,61 +34,14 @@ in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0
 run_suite() {
   local name=$1 ike=$2 esp=$3 children=${4:-1} child_opts=${5:-} conn_opts=${6:-}
   local dir=$WORK/$name
-  mkdir -p "$dir/run"
-  cat >"$dir/strongswan.conf" <<EOF
-charon {
-  load = random nonce openssl kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink socket-default vici
-  install_virtual_ip = no
-  install_routes = no
-  retransmit_tries = 2
-  filelog { stderr { default = 1 ike = 2 } }
-  plugins { vici { socket = unix://$dir/charon.vici } }
-}
-EOF
-  cat >"$dir/swanctl.conf" <<EOF
-connections {
-  aws {
-    version = 2
-    local_addrs = 198.51.100.2
-    remote_addrs = 198.51.100.1
-    proposals = $ike
-    encap = yes
-    $conn_opts
-    local { auth = psk
-            id = 198.51.100.2 }
-    remote { auth = psk
-             id = 198.51.100.1 }
-    children {
-      tunnel1 {
-        local_ts = 0.0.0.0/0
-        remote_ts = 0.0.0.0/0
-        esp_proposals = $esp
-        start_action = none
-        $child_opts
-      }
-    }
-  }
-}
-secrets {
-  ike-aws { id-1 = 198.51.100.1
-            secret = "$PSK" }
-}
-EOF
+  swan_write_conf "$dir" 198.51.100.2 198.51.100.1 "$PSK" "$ike" "$esp" "$child_opts" "$conn_opts" "retransmit_tries = 2"
   in_ns $P-aws "$PROBE" 198.51.100.1 "$PSK" 40 "$children" >"$dir/probe.log" 2>&1 &
   local probe=$!
-  # charon's pid file path is compiled in: give it a private /run (toolchain.md). It runs from a
-  # copy so that a host AppArmor profile for /usr/lib/ipsec/charon cannot deny it our /tmp files.
-  cp /usr/lib/ipsec/charon "$dir/charon"
-  in_ns $P-cgw env STRONGSWAN_CONF="$dir/strongswan.conf" unshare -m --propagation private \
-    sh -c "mount --bind '$dir/run' /run && exec '$dir/charon'" >"$dir/charon.log" 2>&1 &
-  local i
-  for i in $(seq 50); do [ -S "$dir/charon.vici" ] && break; sleep 0.1; done
-  [ -S "$dir/charon.vici" ] || fail "$name: charon did not start"
-  in_ns $P-cgw swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 || fail "$name: swanctl --load-all"
+  swan_start $P-cgw "$dir" || fail "$name: charon did not start or swanctl --load-all failed"
   in_ns $P-cgw timeout 20 swanctl --initiate --child tunnel1 --uri "unix://$dir/charon.vici" >"$dir/initiate.log" 2>&1 ||
     fail "$name: strongSwan could not establish the tunnel"
   local sas
-  sas=$(in_ns $P-cgw swanctl --list-sas --uri "unix://$dir/charon.vici")
+  sas=$(swan_ctl $P-cgw "$dir" --list-sas)
   grep -q "ESTABLISHED" <<<"$sas" || fail "$name: IKE SA not ESTABLISHED: $sas"
   grep -q "INSTALLED" <<<"$sas" || fail "$name: Child SA not INSTALLED: $sas"
   # Traffic into libipsec's TUN becomes ESP to the probe.

@@ -192,6 +192,7 @@ TEST(IkeResponder, RekeyWithPfsLivenessAndDelete) {
   const Bytes km = prf_plus(cgw.prf, cgw.keys.sk_d, seed, 40);
   EXPECT_EQ(rekey.child->encr_in, Bytes(km.begin(), km.begin() + 20)) << "KEYMAT = prf+(SK_d, g^ir | Ni | Nr)";
   EXPECT_EQ(rekey.child->spi_out, 0xc00ffee0u);
+  EXPECT_EQ(rekey.child->rekeys_spi_in, first.child->spi_in) << "REKEY_SA names the old SA by our outbound SPI";
 
   // A liveness check is an empty INFORMATIONAL, answered empty.
   auto dpd = aws.handle(sealed_request(cgw, Exchange::informational, 3, {}), kEp);
@@ -220,6 +221,41 @@ TEST(IkeResponder, RekeyWithPfsLivenessAndDelete) {
   auto n = parse_notify(find(cgw.open(bad.reply), payload::notify)->body);
   EXPECT_EQ(n->type, notify::invalid_ke_payload);
   EXPECT_EQ(n->data, (Bytes{0, dh_group::ecp256}));
+}
+
+// Our own requests: a liveness check the initiator answers (the response carries its I flag), and
+// the DELETE of the IKE SA when we go away.
+TEST(IkeResponder, OwnLivenessCheckAndDelete) {
+  IkeSaResponder aws(aws_side(), 7);
+  Initiator cgw;
+  EXPECT_TRUE(aws.liveness_request().empty()) << "no request before the IKE SA exists";
+  ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
+  ASSERT_TRUE(aws.handle(cgw.auth(), kEp).child);
+
+  const Bytes req = aws.liveness_request();
+  ASSERT_FALSE(req.empty());
+  EXPECT_EQ(aws.liveness_request(), req) << "a retransmission is the same bytes";
+  auto m = parse_message(req);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->header.flags, 0) << "the original responder's request has neither I nor R";
+  EXPECT_EQ(m->header.message_id, 0u) << "our requests have their own message IDs";
+  EXPECT_TRUE(cgw.open(req).empty());
+
+  Header h = m->header;
+  h.flags = kFlagInitiator | kFlagResponse;
+  h.message_id = 1;  // not the ID we asked with
+  EXPECT_FALSE(aws.handle(seal_message(h, {}, cgw.out), kEp).answered);
+  h.message_id = 0;
+  auto answer = aws.handle(seal_message(h, {}, cgw.out), kEp);
+  EXPECT_TRUE(answer.answered) << answer.log;
+  EXPECT_FALSE(aws.request_outstanding());
+  EXPECT_EQ(parse_message(aws.liveness_request())->header.message_id, 1u);
+
+  const Bytes del = aws.delete_request();
+  auto inner = cgw.open(del);
+  ASSERT_EQ(inner.size(), 1u);
+  EXPECT_EQ(parse_delete(inner[0].body)->protocol, Protocol::ike);
+  EXPECT_EQ(aws.state(), IkeState::idle);
 }
 
 TEST(IkeResponder, RefusalsCarryTheRightNotify) {
