@@ -7,6 +7,7 @@
 #include "apps/ctl.hpp"
 #include "control/gateway.hpp"
 #include "control/gateway_config.hpp"
+#include "control/ike/swanctl_export.hpp"
 #include "control/nat_router.hpp"
 
 namespace {
@@ -45,12 +46,26 @@ int main(int argc, char** argv) {
   nat->add_option("--socket", nat_socket, "management socket (default /run/vpngw/<name>.sock)");
   nat->add_flag("--check", nat_check, "validate the config and exit");
 
+  auto* ike = app.add_subcommand("ike", "IKE helpers");
+  auto* export_cgw = ike->add_subcommand("export-cgw", "print a strongSwan swanctl.conf for the customer gateway");
+  std::string export_config;
+  std::vector<std::string> export_tunnels;
+  export_cgw->add_option("-c,--config", export_config, "the AWS-side gateway config (TOML)")->required();
+  export_cgw->add_option("-t,--tunnel", export_tunnels, "only these tunnels (default: every [tunnel.ike])");
+  ike->require_subcommand(1);
+
   auto run_ctl = vpngw::add_ctl_command(app);
 
   CLI11_PARSE(app, argc, argv);
 
   if (int rc = run_ctl(); rc >= 0) return rc;
 
+  if (export_cgw->parsed()) {
+    return guarded([&] {
+      std::cout << vpngw::ike::swanctl_config(vpngw::load_gateway_config(export_config), export_tunnels);
+      return 0;
+    });
+  }
   if (nat->parsed()) {
     return guarded([&] {
       auto cfg = vpngw::load_nat_config(nat_config);
