@@ -123,13 +123,7 @@ ike::TunnelOptions parse_ike_options(const toml::table& t, const std::string& pa
   };
   algorithms("phase1_encryption_algorithms", o.phase1_encryption, true);
   algorithms("phase1_integrity_algorithms", o.phase1_integrity, false);
-  // The data plane's ESP is AEAD only for now: AES-CBC with HMAC is negotiable for IKE, not ESP.
-  o.phase2_encryption = {"AES128-GCM-16", "AES256-GCM-16"};
   algorithms("phase2_encryption_algorithms", o.phase2_encryption, true);
-  for (const auto& name : o.phase2_encryption)
-    if (name == "AES128" || name == "AES256")
-      r.fail("phase2_encryption_algorithms", "\"" + name + "\"",
-             "vpngw's data plane does not do AES-CBC ESP yet; use AES128-GCM-16 or AES256-GCM-16 for phase 2");
   algorithms("phase2_integrity_algorithms", o.phase2_integrity, false);
   if (r.node("phase1_dh_group_numbers")) o.phase1_dh_groups = parse_dh_groups(r, "phase1_dh_group_numbers", false);
   if (r.node("phase2_dh_group_numbers")) o.phase2_dh_groups = parse_dh_groups(r, "phase2_dh_group_numbers", true);

@@ -4,13 +4,33 @@
 
 namespace vpngw {
 
-Result<Cipher, std::string> cipher_for(const ike::ChildSaKeys& keys) {
-  if (keys.encr == ike::encr_id::aes_gcm_16 && keys.integ == ike::integ_id::none) {
-    if (keys.key_bits == 128) return Cipher::aes_gcm_128;
-    if (keys.key_bits == 256) return Cipher::aes_gcm_256;
+namespace {
+
+std::optional<Integrity> integrity_for(uint16_t integ) {
+  switch (integ) {
+    case ike::integ_id::hmac_sha1_96: return Integrity::hmac_sha1_96;
+    case ike::integ_id::hmac_sha2_256_128: return Integrity::hmac_sha256_128;
+    case ike::integ_id::hmac_sha2_384_192: return Integrity::hmac_sha384_192;
+    case ike::integ_id::hmac_sha2_512_256: return Integrity::hmac_sha512_256;
+    default: return std::nullopt;
   }
-  return Unexpected(std::string("ESP transform ") + std::to_string(keys.encr) + "/" + std::to_string(keys.key_bits) +
-                    " with integrity " + std::to_string(keys.integ) + " is not in the data plane");
+}
+
+}  // namespace
+
+Result<SaPair, std::string> make_sa_pair(const ike::ChildSaKeys& k, uint32_t replay_window) {
+  const bool bits_ok = k.key_bits == 128 || k.key_bits == 256;
+  if (k.encr == ike::encr_id::aes_gcm_16 && k.integ == ike::integ_id::none && bits_ok) {
+    const Cipher c = k.key_bits == 128 ? Cipher::aes_gcm_128 : Cipher::aes_gcm_256;
+    return SaPair{std::make_shared<InboundSa>(k.spi_in, c, k.encr_in, k.esn, replay_window),
+                  std::make_shared<OutboundSa>(k.spi_out, c, k.encr_out, k.esn)};
+  }
+  const auto integ = integrity_for(k.integ);
+  if (k.encr == ike::encr_id::aes_cbc && integ && bits_ok)
+    return SaPair{std::make_shared<InboundSa>(k.spi_in, CbcHmacKeys{k.encr_in, *integ, k.integ_in}, k.esn, replay_window),
+                  std::make_shared<OutboundSa>(k.spi_out, CbcHmacKeys{k.encr_out, *integ, k.integ_out}, k.esn)};
+  return Unexpected(std::string("ESP transform ") + std::to_string(k.encr) + "/" + std::to_string(k.key_bits) +
+                    " with integrity " + std::to_string(k.integ) + " is not in the data plane");
 }
 
 TunnelKeys::Child* TunnelKeys::find(uint32_t spi_in) {
@@ -25,12 +45,10 @@ void TunnelKeys::use_for_outbound(const Child& c) {
 }
 
 std::optional<std::string> TunnelKeys::add(const ike::ChildSaKeys& keys, std::optional<uint32_t> rekeys_spi_in) {
-  auto cipher = cipher_for(keys);
-  if (!cipher) return cipher.error();
   if (find(keys.spi_in)) return "inbound SPI " + std::to_string(keys.spi_in) + " is already installed";
-  Child c{keys.spi_in, keys.spi_out,
-          std::make_shared<InboundSa>(keys.spi_in, cipher.value(), keys.encr_in, keys.esn, replay_window_),
-          std::make_shared<OutboundSa>(keys.spi_out, cipher.value(), keys.encr_out, keys.esn), 0};
+  auto sas = make_sa_pair(keys, replay_window_);
+  if (!sas) return sas.error();
+  Child c{keys.spi_in, keys.spi_out, sas->in, sas->out, 0};
   const Child* old = rekeys_spi_in ? find(*rekeys_spi_in) : nullptr;
   if (old && old->linger_until_ns == 0 && outbound_spi_in_ == old->spi_in) {
     pending_ = Pending{c.spi_in, old->spi_in};  // make before break: keep sending on the old SA

@@ -23,8 +23,12 @@
 
 namespace vpngw {
 
-// The data plane's cipher for a negotiated ESP transform, or an error naming what is missing.
-Result<Cipher, std::string> cipher_for(const ike::ChildSaKeys& keys);
+// The data plane's SA pair for a negotiated Child SA, or an error naming what is missing.
+struct SaPair {
+  std::shared_ptr<InboundSa> in;
+  std::shared_ptr<OutboundSa> out;
+};
+Result<SaPair, std::string> make_sa_pair(const ike::ChildSaKeys& keys, uint32_t replay_window);
 
 class TunnelKeys {
  public:

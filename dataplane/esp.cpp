@@ -1,5 +1,9 @@
 #include "dataplane/esp.hpp"
 
+#include <openssl/rand.h>
+
+#include <cstring>
+
 #include "common/bytes.hpp"
 
 namespace vpngw {
@@ -15,6 +19,62 @@ size_t build_aad(uint8_t aad[12], uint32_t spi, uint64_t seq, bool esn) {
   store_be32(aad + 4, uint32_t(seq >> 32));
   store_be32(aad + 8, uint32_t(seq));
   return 12;
+}
+
+constexpr size_t kCbcHeadroom = kEspHeaderLen + kCbcBlock;
+
+std::optional<uint32_t> seq_hi(uint64_t seq, bool esn) {
+  return esn ? std::optional<uint32_t>(uint32_t(seq >> 32)) : std::nullopt;
+}
+
+Result<size_t, EspError> seal_cbc(OutboundSa& sa, std::span<uint8_t> buf, size_t inner_len, uint8_t next_header,
+                                  uint64_t seq) {
+  CbcHmacContext& c = *sa.cbc;
+  const size_t pad = (kCbcBlock - (inner_len + 2) % kCbcBlock) % kCbcBlock;
+  const size_t ct_len = inner_len + pad + 2;
+  const size_t total = kCbcHeadroom + ct_len + c.icv_len();
+  if (total > buf.size()) return Unexpected(EspError::too_big);
+  uint8_t* p = buf.data();
+  std::memmove(p + kCbcHeadroom, p + kEspHeadroom, inner_len);
+  store_be32(p, sa.spi);
+  store_be32(p + 4, uint32_t(seq));
+  // CBC needs an unpredictable IV (RFC 3602 2.3), not a counter.
+  if (RAND_bytes(p + kEspHeaderLen, int(kCbcBlock)) != 1) return Unexpected(EspError::crypto);
+  uint8_t* trailer = p + kCbcHeadroom + inner_len;
+  for (size_t i = 0; i < pad; ++i) trailer[i] = uint8_t(i + 1);
+  trailer[pad] = uint8_t(pad);
+  trailer[pad + 1] = next_header;
+  if (!c.encrypt(p + kEspHeaderLen, {p + kCbcHeadroom, ct_len}) ||
+      !c.icv({p, kCbcHeadroom + ct_len}, seq_hi(seq, sa.esn), p + kCbcHeadroom + ct_len))
+    return Unexpected(EspError::crypto);
+  return total;
+}
+
+Result<EspOpened, EspError> open_cbc(InboundSa& sa, std::span<uint8_t> packet) {
+  CbcHmacContext& c = *sa.cbc;
+  if (packet.size() < kCbcHeadroom + kCbcBlock + c.icv_len()) return Unexpected(EspError::malformed);
+  const size_t ct_len = packet.size() - kCbcHeadroom - c.icv_len();
+  if (ct_len % kCbcBlock != 0) return Unexpected(EspError::malformed);
+  uint8_t* p = packet.data();
+  const uint64_t seq = sa.window.infer(load_be32(p + 4), sa.esn);
+  switch (sa.window.check(seq)) {
+    case ReplayWindow::Verdict::ok: break;
+    case ReplayWindow::Verdict::replayed: return Unexpected(EspError::replayed);
+    case ReplayWindow::Verdict::too_old: return Unexpected(EspError::too_old);
+  }
+  // Encrypt-then-MAC: authenticate before touching the ciphertext.
+  if (!c.verify({p, kCbcHeadroom + ct_len}, seq_hi(seq, sa.esn), p + kCbcHeadroom + ct_len))
+    return Unexpected(EspError::bad_icv);
+  sa.window.accept(seq);
+  uint8_t* ct = p + kCbcHeadroom;
+  if (!c.decrypt(p + kEspHeaderLen, {ct, ct_len})) return Unexpected(EspError::crypto);
+  const uint8_t pad = ct[ct_len - 2];
+  const uint8_t next_header = ct[ct_len - 1];
+  if (size_t(pad) + 2 > ct_len) return Unexpected(EspError::bad_padding);
+  const size_t inner_len = ct_len - 2 - pad;
+  for (size_t i = 0; i < pad; ++i)
+    if (ct[inner_len + i] != uint8_t(i + 1)) return Unexpected(EspError::bad_padding);
+  return EspOpened{kCbcHeadroom, inner_len, next_header, seq};
 }
 
 }  // namespace
@@ -41,12 +101,14 @@ Result<size_t, EspError> esp_seal(OutboundSa& sa, std::span<uint8_t> buf, size_t
     sa.last_seq.store(sa.esn ? UINT64_MAX : UINT32_MAX, std::memory_order_relaxed);
     return Unexpected(EspError::seq_exhausted);
   }
+  if (sa.cbc) return seal_cbc(sa, buf, inner_len, next_header, seq);
   // The counter is a unique IV, as RFC 4106 section 3.1 suggests.
   return esp_seal_at(sa, buf, inner_len, next_header, seq, seq);
 }
 
 Result<size_t, EspError> esp_seal_at(OutboundSa& sa, std::span<uint8_t> buf, size_t inner_len, uint8_t next_header,
                                      uint64_t seq, uint64_t iv) {
+  if (!sa.aead) return Unexpected(EspError::crypto);  // known-answer sealing is for AEAD SAs
   // Pad so that inner + pad + 2 is a multiple of 4 (RFC 4303 2.4; AEAD block size is 1).
   const size_t pad = (4 - (inner_len + 2) % 4) % 4;
   const size_t ct_len = inner_len + pad + 2;
@@ -64,7 +126,7 @@ Result<size_t, EspError> esp_seal_at(OutboundSa& sa, std::span<uint8_t> buf, siz
 
   uint8_t aad[12];
   const size_t aad_len = build_aad(aad, sa.spi, seq, sa.esn);
-  if (!sa.aead.seal(p + kEspHeaderLen, {aad, aad_len}, {p + kEspHeadroom, ct_len}, p + kEspHeadroom + ct_len)) {
+  if (!sa.aead->seal(p + kEspHeaderLen, {aad, aad_len}, {p + kEspHeadroom, ct_len}, p + kEspHeadroom + ct_len)) {
     return Unexpected(EspError::crypto);
   }
   return total;
@@ -76,6 +138,7 @@ Result<uint32_t, EspError> esp_peek_spi(std::span<const uint8_t> packet) {
 }
 
 Result<EspOpened, EspError> esp_open(InboundSa& sa, std::span<uint8_t> packet) {
+  if (sa.cbc) return open_cbc(sa, packet);
   if (packet.size() < kEspMinPacket) return Unexpected(EspError::malformed);
   const size_t ct_len = packet.size() - kEspHeadroom - kAeadTagLen;
   if (ct_len % 4 != 0) return Unexpected(EspError::malformed);  // RFC 4303 2.4 alignment
@@ -91,7 +154,7 @@ Result<EspOpened, EspError> esp_open(InboundSa& sa, std::span<uint8_t> packet) {
   uint8_t aad[12];
   const size_t aad_len = build_aad(aad, sa.spi, seq, sa.esn);
   uint8_t* ct = p + kEspHeadroom;
-  if (!sa.aead.open(p + kEspHeaderLen, {aad, aad_len}, {ct, ct_len}, ct + ct_len)) {
+  if (!sa.aead->open(p + kEspHeaderLen, {aad, aad_len}, {ct, ct_len}, ct + ct_len)) {
     return Unexpected(EspError::bad_icv);
   }
   // Authentic: only now may the window move (RFC 4303 3.4.3).

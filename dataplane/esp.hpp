@@ -6,6 +6,11 @@
 //   | SPI           | Seq (low 32)  | IV (= 64-bit seq)    | ciphertext ... | ICV (16) |
 //   ciphertext = inner packet | padding 1,2,3.. | pad length | next header (4 or 41)
 //   AAD = SPI | Seq, or SPI | Seq high | Seq low with extended sequence numbers.
+//
+// With AES-CBC + HMAC (RFC 3602, encrypt-then-MAC) the IV is 16 random bytes, padding fills a
+// 16-byte block, and the truncated HMAC over SPI | Seq | IV | ciphertext (| Seq high with ESN,
+// not sent) follows:
+//   | SPI | Seq (low 32) | IV (16, random) | ciphertext ... | ICV (12-32) |
 #pragma once
 
 #include <cstddef>
@@ -20,7 +25,9 @@ namespace vpngw {
 
 inline constexpr size_t kEspHeaderLen = 8;
 inline constexpr size_t kEspHeadroom = kEspHeaderLen + kAeadIvLen;  // before the inner packet
-inline constexpr size_t kEspMaxTailroom = 3 + 2 + kAeadTagLen;      // padding, trailer, ICV
+// The inner packet is placed kEspHeadroom into the buffer; CBC moves it 8 bytes on to make room
+// for its longer IV, then pads to a block and appends an ICV of up to 32 bytes.
+inline constexpr size_t kEspMaxTailroom = (kCbcBlock - kAeadIvLen) + (kCbcBlock - 1) + 2 + kMaxIcvLen;
 inline constexpr size_t kEspMinPacket = kEspHeadroom + 4 + kAeadTagLen;
 
 inline constexpr uint8_t kNextHeaderIpv4 = 4;

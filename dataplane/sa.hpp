@@ -9,11 +9,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "dataplane/aead.hpp"
+#include "dataplane/cbc_hmac.hpp"
 #include "dataplane/fib.hpp"
 #include "dataplane/replay_window.hpp"
 
@@ -32,24 +34,44 @@ struct SaCounters {
   }
 };
 
+// Keys of an AES-CBC + HMAC SA (the AEAD ones come as one KEYMAT: key then salt).
+struct CbcHmacKeys {
+  std::span<const uint8_t> aes_key;
+  Integrity integrity;
+  std::span<const uint8_t> integrity_key;
+};
+
+// Exactly one of `aead` and `cbc` is set: the transform decides the packet layout (esp.hpp).
 struct OutboundSa {
-  OutboundSa(uint32_t spi_, Cipher cipher, std::span<const uint8_t> keymat, bool esn_)
-      : spi(spi_), esn(esn_), aead(cipher, keymat, AeadDirection::seal) {}
+  OutboundSa(uint32_t spi_, Cipher cipher, std::span<const uint8_t> keymat, bool esn_) : spi(spi_), esn(esn_) {
+    aead.emplace(cipher, keymat, AeadDirection::seal);
+  }
+  OutboundSa(uint32_t spi_, const CbcHmacKeys& k, bool esn_)
+      : spi(spi_), esn(esn_), cbc(std::make_unique<CbcHmacContext>(k.aes_key, k.integrity, k.integrity_key, true)) {}
 
   const uint32_t spi;
   const bool esn;
-  AeadContext aead;                 // owned by the single TX worker
+  std::optional<AeadContext> aead;  // owned by the single TX worker
+  std::unique_ptr<CbcHmacContext> cbc;
   std::atomic<uint64_t> last_seq{0};  // the first packet carries 1 (RFC 4303 3.3.3)
   SaCounters counters;
 };
 
 struct InboundSa {
   InboundSa(uint32_t spi_, Cipher cipher, std::span<const uint8_t> keymat, bool esn_, uint32_t window_size)
-      : spi(spi_), esn(esn_), aead(cipher, keymat, AeadDirection::open), window(window_size) {}
+      : spi(spi_), esn(esn_), window(window_size) {
+    aead.emplace(cipher, keymat, AeadDirection::open);
+  }
+  InboundSa(uint32_t spi_, const CbcHmacKeys& k, bool esn_, uint32_t window_size)
+      : spi(spi_),
+        esn(esn_),
+        cbc(std::make_unique<CbcHmacContext>(k.aes_key, k.integrity, k.integrity_key, false)),
+        window(window_size) {}
 
   const uint32_t spi;
   const bool esn;
-  AeadContext aead;     // owned by the single RX worker
+  std::optional<AeadContext> aead;  // owned by the single RX worker
+  std::unique_ptr<CbcHmacContext> cbc;
   ReplayWindow window;  // owned by the single RX worker
   SaCounters counters;
 };

@@ -53,6 +53,18 @@ std::string hex64(uint64_t v) {
   return buf;
 }
 
+std::string transform_name(const ChildSaKeys& k) {
+  std::string s = "AES" + std::to_string(k.key_bits) + (k.encr == encr_id::aes_gcm_16 ? "-GCM-16" : "-CBC");
+  switch (k.integ) {
+    case integ_id::hmac_sha1_96: s += "/HMAC-SHA1-96"; break;
+    case integ_id::hmac_sha2_256_128: s += "/HMAC-SHA2-256-128"; break;
+    case integ_id::hmac_sha2_384_192: s += "/HMAC-SHA2-384-192"; break;
+    case integ_id::hmac_sha2_512_256: s += "/HMAC-SHA2-512-256"; break;
+    default: break;
+  }
+  return s + (k.esn ? "/ESN" : "");
+}
+
 struct Source {
   sockaddr_in addr{};
   bool natt = false;  // arrived on 4500 behind the non-ESP marker
@@ -79,6 +91,7 @@ struct Endpoint::Impl {
     socklen_t esp_peer_len = 0;
     std::deque<std::string> log;
     uint64_t established_count = 0, dpd_timeouts = 0, rekeys = 0;
+    std::string esp_transform;  // of the newest Child SA, e.g. "AES128-CBC/HMAC-SHA1-96"
   };
 
   boost::asio::io_context& io;
@@ -190,10 +203,12 @@ struct Endpoint::Impl {
     if (out.child) {
       // A second IKE SA for this tunnel (the peer restarted): it replaces the old one.
       if (!out.child->rekeys_spi_in && has_other_established(t, sa)) retire_others(t, sa, now);
-      if (auto err = t.keys.add(*out.child, out.child->rekeys_spi_in))
+      if (auto err = t.keys.add(*out.child, out.child->rekeys_spi_in)) {
         note(t, "Child SA not installed: " + *err);
-      else
+      } else {
         ++(out.child->rekeys_spi_in ? t.rekeys : t.established_count);
+        t.esp_transform = transform_name(*out.child);
+      }
       if (src.natt) {
         std::memcpy(&t.esp_peer, &src.addr, sizeof src.addr);
         t.esp_peer_len = sizeof src.addr;
@@ -402,7 +417,7 @@ nlohmann::json Endpoint::summary() const {
                       {"log", nlohmann::json(std::vector<std::string>(t.log.begin(), t.log.end()))}};
     if (established) tj["ike_sa"] = {{"spi_i", hex64(established->spi_i())}, {"spi_r", hex64(established->spi_r())}};
     if (const auto& out = t.keys.outbound()) {
-      tj["child_sa"] = {{"spi_out", hex32(out->spi)}};
+      tj["child_sa"] = {{"spi_out", hex32(out->spi)}, {"transform", t.esp_transform}};
       if (auto in = t.keys.current_inbound()) tj["child_sa"]["spi_in"] = hex32(in->spi);
     }
     tunnels.push_back(std::move(tj));

@@ -91,7 +91,10 @@ grep -q "rekey_time = 3s" "$WORK/cgw/swanctl.conf" || fail "exported config has 
 swan_start $P-cgw "$WORK/cgw" || fail "charon"
 wait_state Established Established 20  # start_action = start: strongSwan initiates on load
 in_ns $P-cgw ip route add 10.10.0.0/16 dev ipsec0 src 10.20.0.1
-echo "ok: strongSwan initiated; vpngw reports TunnelIKEPhase1State/Phase2State Established/Established"
+# AWS's order picks the lowest configured value the peer offers: AES128 (CBC) with SHA1.
+transform=$(ike_field child_sa.transform)
+[ "$transform" = "AES128-CBC/HMAC-SHA1-96" ] || fail "negotiated ESP transform $transform, wanted AES128-CBC/HMAC-SHA1-96"
+echo "ok: strongSwan initiated; vpngw reports TunnelIKEPhase1State/Phase2State Established/Established, ESP $transform"
 
 in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping across the negotiated tunnel"
 echo "ok: ping crosses vpngw's data plane with the negotiated Child SA"
