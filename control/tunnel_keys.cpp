@@ -50,7 +50,8 @@ std::optional<std::string> TunnelKeys::add(const ike::ChildSaKeys& keys, std::op
   if (!sas) return sas.error();
   Child c{keys.spi_in, keys.spi_out, sas->in, sas->out, 0};
   const Child* old = rekeys_spi_in ? find(*rekeys_spi_in) : nullptr;
-  if (old && old->linger_until_ns == 0 && outbound_spi_in_ == old->spi_in) {
+  // After our own rekey the peer installed both directions before answering: switch at once.
+  if (old && old->linger_until_ns == 0 && outbound_spi_in_ == old->spi_in && !keys.we_initiated) {
     pending_ = Pending{c.spi_in, old->spi_in};  // make before break: keep sending on the old SA
   } else {
     use_for_outbound(c);

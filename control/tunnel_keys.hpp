@@ -3,7 +3,9 @@
 //
 //   - a new Child SA's inbound SA is installed at once (the peer may send on it as soon as it has
 //     our CREATE_CHILD_SA answer);
-//   - a rekeyed Child SA's outbound SA is only used once the peer shows it has the new keys: the
+//   - after a rekey we asked for, the peer installed both directions before it answered: the new
+//     outbound SA is used at once, and the old SA is deleted by our DELETE;
+//   - a rekey the peer asked for: its outbound SA is only used once the peer shows it has the new keys: the
 //     first packet arriving on the new inbound SA, or the peer's DELETE of the old SA (RFC 7296
 //     2.8; strongSwan's responder waits the same way). Until then we keep sending on the old one;
 //   - a deleted SA's inbound side lingers for kLingerNs so packets already in flight still open.
@@ -18,7 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "control/ike/responder.hpp"
+#include "control/ike/ike_sa.hpp"
 #include "dataplane/sa.hpp"
 
 namespace vpngw {

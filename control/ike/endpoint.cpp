@@ -13,6 +13,7 @@
 #include <ctime>
 #include <deque>
 #include <list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <spdlog/spdlog.h>
@@ -29,6 +30,7 @@ constexpr size_t kMaxHalfOpenPerTunnel = 8;  // IKE_SA_INITs waiting for IKE_AUT
 constexpr int64_t kHalfOpenTimeoutNs = 30'000'000'000;
 constexpr size_t kLogLines = 32;
 constexpr size_t kNonEspMarker = 4;
+constexpr int64_t kRetryInitiationNs = 5'000'000'000;
 
 int64_t monotonic_ns() {
   timespec ts;
@@ -73,32 +75,37 @@ struct Source {
 }  // namespace
 
 struct Endpoint::Impl {
-  struct IkeSa {
-    std::unique_ptr<IkeSaResponder> r;
+  // One IKE SA of a tunnel, with what the endpoint tracks around it.
+  struct SaEntry {
+    std::unique_ptr<IkeSa> sa;
     int64_t created_ns = 0;
     int64_t last_heard_ns = 0;  // the last authenticated message from the peer
-    Source source;              // where the peer's last message came from
-    int64_t dpd_first_ns = 0;   // first unanswered liveness check; 0: none outstanding
-    int64_t dpd_last_sent_ns = 0;
-    unsigned dpd_sends = 0;
+    Source source;              // where the peer's messages come from, and ours go
+    // Our outstanding request, for retransmission with back-off and dead-peer detection.
+    std::vector<uint8_t> tracked;
+    int64_t request_first_ns = 0, request_last_ns = 0;
+    unsigned request_sends = 0;
+    bool dpd_reported = false;
   };
   struct Tunnel {
     TunnelSpec spec;
-    ResponderConfig rcfg;
+    IkeConfig ike_cfg;
     TunnelKeys keys;
-    std::list<IkeSa> sas;  // a list: entries are erased while others are referenced
+    std::list<SaEntry> sas;  // a list: entries are erased while others are referenced
     sockaddr_storage esp_peer{};
     socklen_t esp_peer_len = 0;
     std::deque<std::string> log;
     uint64_t established_count = 0, dpd_timeouts = 0, rekeys = 0;
     std::string esp_transform;  // of the newest Child SA, e.g. "AES128-CBC/HMAC-SHA1-96"
+    std::map<uint32_t, int64_t> rekey_at;  // our inbound SPI -> when we rekey that Child SA
+    int64_t initiate_at = 0;  // when to start an IKE SA ourselves; 0: wait for the peer
   };
 
   boost::asio::io_context& io;
   EndpointConfig cfg;
   ControlInbox& inbox;
   std::function<void()> keys_changed;
-  std::deque<Tunnel> tunnels;  // never relocated: IkeSa entries are not copyable
+  std::deque<Tunnel> tunnels;  // never relocated: SaEntry is not copyable
   udp::socket ike_socket;
   boost::asio::posix::stream_descriptor inbox_wait;
   boost::asio::steady_timer tick;
@@ -112,11 +119,11 @@ struct Endpoint::Impl {
        std::function<void()> changed)
       : io(io_), cfg(c), inbox(in), keys_changed(std::move(changed)), ike_socket(io_), inbox_wait(io_), tick(io_) {
     for (auto& s : specs) {
-      Tunnel& t = tunnels.emplace_back(Tunnel{s, {}, TunnelKeys(s.replay_window), {}, {}, 0, {}, 0, 0, 0});
-      t.rcfg.psk = t.spec.options.pre_shared_key;
-      t.rcfg.local_id = ipv4_id(cfg.local);
-      t.rcfg.ike_proposals = ike_proposals(t.spec.options);
-      t.rcfg.esp_proposals = esp_proposals(t.spec.options);
+      Tunnel& t = tunnels.emplace_back(Tunnel{s, {}, TunnelKeys(s.replay_window), {}, {}, 0, {}, 0, 0, 0, {}, {}, 0});
+      t.ike_cfg.psk = t.spec.options.pre_shared_key;
+      t.ike_cfg.local_id = ipv4_id(cfg.local);
+      t.ike_cfg.ike_proposals = ike_proposals(t.spec.options);
+      t.ike_cfg.esp_proposals = esp_proposals(t.spec.options);
       UdpSocket::fill_sockaddr(t.spec.peer, t.spec.peer_port, t.esp_peer, t.esp_peer_len);
     }
   }
@@ -134,6 +141,7 @@ struct Endpoint::Impl {
   }
 
   void send(const Source& to, std::span<const uint8_t> message) {
+    if (message.empty()) return;
     if (to.natt) {
       std::vector<uint8_t> wire(kNonEspMarker, 0);
       wire.insert(wire.end(), message.begin(), message.end());
@@ -145,6 +153,25 @@ struct Endpoint::Impl {
       const udp::endpoint ep(boost::asio::ip::address_v4(ntohl(to.addr.sin_addr.s_addr)), ntohs(to.addr.sin_port));
       ike_socket.send_to(boost::asio::buffer(message.data(), message.size()), ep, 0, ec);
     }
+  }
+
+  IkeSa::Endpoints endpoints(const Source& s) const {
+    return {cfg.local.v4_host_order(), ntohl(s.addr.sin_addr.s_addr), s.natt ? cfg.natt_port : cfg.ike_port,
+            ntohs(s.addr.sin_port)};
+  }
+
+  // Sends a request of ours and starts its retransmission clock (a new request only).
+  void send_request(SaEntry& e, const std::vector<uint8_t>& bytes, int64_t now) {
+    if (bytes.empty()) return;
+    send(e.source, bytes);
+    if (bytes != e.tracked) {
+      e.tracked = bytes;
+      e.request_first_ns = now;
+      e.request_sends = 0;
+      e.dpd_reported = false;
+    }
+    e.request_last_ns = now;
+    ++e.request_sends;
   }
 
   void receive(std::span<const uint8_t> bytes, const Source& src) {
@@ -159,104 +186,210 @@ struct Endpoint::Impl {
       return;
     }
     const int64_t now = monotonic_ns();
-    IkeSa* sa = nullptr;
+    SaEntry* e = nullptr;
     if (h->exchange == Exchange::ike_sa_init && h->spi_r == 0 && !h->response()) {
       for (auto& s : t->sas)
-        if (s.r->spi_i() == h->spi_i && s.r->state() != IkeState::established) sa = &s;
-      if (!sa) {
+        if (s.sa->role() == IkeSa::Role::responder && s.sa->spi_i() == h->spi_i && s.sa->state() != IkeState::established)
+          e = &s;
+      if (!e) {
         size_t half_open = 0;
-        for (const auto& s : t->sas) half_open += s.r->state() != IkeState::established;
+        for (const auto& s : t->sas) half_open += s.sa->state() != IkeState::established;
         if (half_open >= kMaxHalfOpenPerTunnel) {
           ++dropped_half_open;
           return;
         }
-        uint64_t spi_r = 0;
-        while (spi_r == 0) spi_r = rng();
-        t->sas.push_back({std::make_unique<IkeSaResponder>(t->rcfg, spi_r), now, 0, src, 0, 0, 0});
-        sa = &t->sas.back();
+        e = &t->sas.emplace_back();
+        e->sa = std::make_unique<IkeSa>(t->ike_cfg, random_nonzero());
+        e->created_ns = now;
+        e->source = src;
       }
     } else {
-      for (auto& s : t->sas)
-        if (s.r->spi_r() == h->spi_r && s.r->spi_i() == h->spi_i) sa = &s;
-      if (!sa) {
+      for (auto& s : t->sas) {
+        const bool init_answer = s.sa->role() == IkeSa::Role::initiator && s.sa->state() == IkeState::idle;
+        if (s.sa->spi_i() == h->spi_i && (s.sa->spi_r() == h->spi_r || init_answer)) e = &s;
+      }
+      if (!e) {
         ++dropped_malformed;
         return;
       }
     }
-    const uint32_t ip = ntohl(src.addr.sin_addr.s_addr);
-    const IkeSaResponder::Endpoints ep{cfg.local.v4_host_order(), ip, src.natt ? cfg.natt_port : cfg.ike_port,
-                                       ntohs(src.addr.sin_port)};
-    auto out = sa->r->handle(bytes, ep);
+    auto out = e->sa->handle(bytes, endpoints(src));
     if (!out.log.empty()) note(*t, out.log);
-    if (!out.reply.empty()) send(src, out.reply);
     if (!out.reply.empty() || out.answered) {  // the message authenticated (or was a valid IKE_SA_INIT)
-      sa->last_heard_ns = now;
-      sa->source = src;
+      e->last_heard_ns = now;
+      e->source = src;
     }
-    if (out.answered) sa->dpd_first_ns = 0, sa->dpd_sends = 0;
-    apply(*t, *sa, out, src, now);
+    if (out.answered) e->tracked.clear();
+    // An initiator moves to 4500 after IKE_SA_INIT (we always claim NAT: ESP only goes in UDP).
+    if (e->sa->role() == IkeSa::Role::initiator && e->sa->state() == IkeState::init_done && !e->source.natt) {
+      e->source.natt = true;
+      e->source.addr.sin_port = htons(t->spec.peer_port);
+    }
+    if (!out.reply.empty()) {
+      if (e->sa->request_outstanding() && e->sa->outstanding_request() == out.reply) send_request(*e, out.reply, now);
+      else send(e->source, out.reply);
+    }
+    apply(*t, *e, out, now);  // may erase e
+  }
+
+  uint64_t random_nonzero() {
+    uint64_t v = 0;
+    while (v == 0) v = rng();
+    return v;
+  }
+
+  // When AWS rekeys a Child SA: phase 2 lifetime minus the margin, minus up to fuzz% of the margin.
+  int64_t rekey_deadline(const Tunnel& t, int64_t now) {
+    const auto& o = t.spec.options;
+    if (o.lab_child_rekey_seconds) return now + int64_t(o.lab_child_rekey_seconds) * 1'000'000'000;
+    const uint64_t window = uint64_t(o.rekey_margin_time_seconds) * o.rekey_fuzz_percentage / 100;
+    const uint64_t fuzz = window ? rng() % (window + 1) : 0;
+    const uint64_t seconds = o.phase2_lifetime_seconds - o.rekey_margin_time_seconds - fuzz;
+    return now + int64_t(seconds) * 1'000'000'000;
   }
 
   // Carries what one message changed into the tunnel's keys and SA list.
-  void apply(Tunnel& t, IkeSa& sa, const IkeSaResponder::Outcome& out, const Source& src, int64_t now) {
+  void apply(Tunnel& t, SaEntry& e, const IkeSa::Outcome& out, int64_t now) {
     bool changed = false;
     if (out.child) {
       // A second IKE SA for this tunnel (the peer restarted): it replaces the old one.
-      if (!out.child->rekeys_spi_in && has_other_established(t, sa)) retire_others(t, sa, now);
+      if (!out.child->rekeys_spi_in && has_other_established(t, e)) retire_others(t, e, now);
       if (auto err = t.keys.add(*out.child, out.child->rekeys_spi_in)) {
         note(t, "Child SA not installed: " + *err);
       } else {
         ++(out.child->rekeys_spi_in ? t.rekeys : t.established_count);
         t.esp_transform = transform_name(*out.child);
+        t.rekey_at[out.child->spi_in] = rekey_deadline(t, now);
+        if (out.child->rekeys_spi_in) t.rekey_at.erase(*out.child->rekeys_spi_in);
       }
-      if (src.natt) {
-        std::memcpy(&t.esp_peer, &src.addr, sizeof src.addr);
-        t.esp_peer_len = sizeof src.addr;
+      if (e.source.natt) {
+        std::memcpy(&t.esp_peer, &e.source.addr, sizeof e.source.addr);
+        t.esp_peer_len = sizeof e.source.addr;
       }
       changed = true;
     }
     for (uint32_t spi : out.deleted_spis_in) {
       t.keys.remove(spi, now);
+      t.rekey_at.erase(spi);
       changed = true;
     }
-    if (out.ike_sa_deleted || sa.r->state() == IkeState::failed) {
-      if (out.ike_sa_deleted) {
-        t.keys.clear(now);
-        changed = true;
-      }
-      erase(t, sa);
+    const bool gone = out.ike_sa_deleted || e.sa->state() == IkeState::failed;
+    if (out.ike_sa_deleted) {
+      t.keys.clear(now);
+      t.rekey_at.clear();
+      changed = true;
     }
+    if (e.sa->state() == IkeState::failed && e.sa->role() == IkeSa::Role::initiator) schedule_initiation(t, now);
+    if (gone) erase(t, e);
+    else send_request(e, e.sa->next_request(), now);
     if (changed) keys_changed();
   }
 
-  static bool has_other_established(const Tunnel& t, const IkeSa& sa) {
+  static bool has_other_established(const Tunnel& t, const SaEntry& e) {
     for (const auto& s : t.sas)
-      if (&s != &sa && s.r->state() == IkeState::established) return true;
+      if (&s != &e && s.sa->state() == IkeState::established) return true;
     return false;
   }
 
-  void retire_others(Tunnel& t, const IkeSa& keep, int64_t now) {
-    std::erase_if(t.sas, [&](const IkeSa& s) { return &s != &keep && s.r->state() == IkeState::established; });
+  void retire_others(Tunnel& t, const SaEntry& keep, int64_t now) {
+    for (auto& s : t.sas)
+      if (&s != &keep && s.sa->state() == IkeState::established) send(s.source, s.sa->delete_request());
+    std::erase_if(t.sas, [&](const SaEntry& s) { return &s != &keep; });
     t.keys.clear(now);
-    note(t, "new IKE SA replaces the previous one (the customer gateway re-initiated)");
+    t.rekey_at.clear();
+    note(t, "new IKE SA replaces the previous one");
   }
 
-  void erase(Tunnel& t, const IkeSa& sa) {
-    std::erase_if(t.sas, [&](const IkeSa& s) { return &s == &sa; });
+  void erase(Tunnel& t, const SaEntry& e) {
+    std::erase_if(t.sas, [&](const SaEntry& s) { return &s == &e; });
   }
 
-  // Once a second: make-before-break switches, lingering SAs, half-open expiry, dead-peer detection.
+  // Startup action "start" and DPD action "restart": we initiate, now or after a failed attempt.
+  void schedule_initiation(Tunnel& t, int64_t now) {
+    const bool ours = t.spec.options.startup_action == StartupAction::start ||
+                      t.spec.options.dpd_timeout_action == DpdAction::restart;
+    if (ours && t.initiate_at == 0) t.initiate_at = now + kRetryInitiationNs;
+  }
+
+  void initiate(Tunnel& t, int64_t now) {
+    t.initiate_at = 0;
+    SaEntry& e = t.sas.emplace_back();
+    e.sa = std::make_unique<IkeSa>(t.ike_cfg, random_nonzero(), IkeSa::Role::initiator);
+    e.created_ns = now;
+    e.source.addr.sin_family = AF_INET;
+    e.source.addr.sin_addr.s_addr = htonl(t.spec.peer.v4_host_order());
+    e.source.addr.sin_port = htons(cfg.ike_port);
+    note(t, "initiating IKE_SA_INIT to " + t.spec.peer.to_string());
+    send_request(e, e.sa->start(endpoints(e.source)), now);
+  }
+
+  // Twice a second: retransmissions, make-before-break switches, lingering SAs, half-open expiry,
+  // our Child SA rekeys, dead-peer detection, and initiations that are due.
   void on_tick() {
     const int64_t now = monotonic_ns();
     bool changed = false;
     for (auto& t : tunnels) {
       changed |= t.keys.poll(now);
-      std::erase_if(t.sas, [&](const IkeSa& s) {
-        return s.r->state() != IkeState::established && now - s.created_ns > kHalfOpenTimeoutNs;
+      std::erase_if(t.sas, [&](const SaEntry& s) {
+        const bool stale = s.sa->state() != IkeState::established && now - s.created_ns > kHalfOpenTimeoutNs;
+        return stale && s.sa->role() == IkeSa::Role::responder;
       });
+      changed |= initiator_timeouts(t, now);
       changed |= dead_peer_detection(t, now);
+      rekey_due_children(t, now);
+      if (t.initiate_at != 0 && now >= t.initiate_at && !has_live_sa(t)) initiate(t, now);
     }
     if (changed) keys_changed();
+  }
+
+  static bool has_live_sa(const Tunnel& t) {
+    for (const auto& s : t.sas)
+      if (s.sa->state() != IkeState::failed) return true;
+    return false;
+  }
+
+  // Our IKE_SA_INIT / IKE_AUTH unanswered: retransmit with back-off, give up after a while.
+  bool initiator_timeouts(Tunnel& t, int64_t now) {
+    for (auto it = t.sas.begin(); it != t.sas.end(); ++it) {
+      SaEntry& e = *it;
+      if (e.sa->state() == IkeState::established || e.sa->role() != IkeSa::Role::initiator) continue;
+      if (now - e.request_first_ns > kHalfOpenTimeoutNs) {
+        note(t, "no answer to our " + std::string(e.sa->state() == IkeState::idle ? "IKE_SA_INIT" : "IKE_AUTH") +
+                    " after " + std::to_string(e.request_sends) + " transmissions; retrying later");
+        t.sas.erase(it);
+        t.initiate_at = now + kRetryInitiationNs;
+        return false;
+      }
+      retransmit_if_due(e, now);
+    }
+    return false;
+  }
+
+  // RFC 7296 2.1: the same bytes again, at 1, 2, 4, 8 ... seconds.
+  void retransmit_if_due(SaEntry& e, int64_t now) {
+    if (!e.sa->request_outstanding() || e.tracked.empty()) return;
+    const int64_t backoff = int64_t(1'000'000'000) << std::min(e.request_sends - 1, 5u);
+    if (now - e.request_last_ns >= backoff) send_request(e, e.tracked, now);
+  }
+
+  void rekey_due_children(Tunnel& t, int64_t now) {
+    SaEntry* e = established(t);
+    if (!e) return;
+    for (auto it = t.rekey_at.begin(); it != t.rekey_at.end();) {
+      if (now < it->second) {
+        ++it;
+        continue;
+      }
+      note(t, "rekeying Child SA " + hex32(it->first) + " (AWS performs the rekey)");
+      send_request(*e, e->sa->rekey_child_request(it->first), now);
+      it = t.rekey_at.erase(it);
+    }
+  }
+
+  SaEntry* established(Tunnel& t) {
+    for (auto& s : t.sas)
+      if (s.sa->state() == IkeState::established) return &s;
+    return nullptr;
   }
 
   int64_t last_esp_ns(const Tunnel& t) const {
@@ -267,38 +400,37 @@ struct Endpoint::Impl {
     return last;
   }
 
+  // AWS's DPD: a liveness check after 10 s without traffic from the peer; dead when a request
+  // of ours stays unanswered for DPDTimeoutSeconds, then DPDTimeoutAction.
   bool dead_peer_detection(Tunnel& t, int64_t now) {
     const int64_t idle_ns = int64_t(cfg.dpd_idle_seconds) * 1'000'000'000;
     const int64_t timeout_ns = int64_t(t.spec.options.dpd_timeout_seconds) * 1'000'000'000;
-    for (auto& sa : t.sas) {
-      if (sa.r->state() != IkeState::established) continue;
-      const int64_t heard = std::max(sa.last_heard_ns, last_esp_ns(t));
-      if (sa.dpd_first_ns != 0 && heard > sa.dpd_first_ns) sa.dpd_first_ns = 0, sa.dpd_sends = 0;  // ESP is proof of life
-      if (sa.dpd_first_ns == 0) {
-        if (now - heard < idle_ns) continue;
-        sa.dpd_first_ns = now;
-      } else if (now - sa.dpd_first_ns >= timeout_ns) {
+    for (auto it = t.sas.begin(); it != t.sas.end(); ++it) {
+      SaEntry& e = *it;
+      if (e.sa->state() != IkeState::established) continue;
+      const int64_t heard = std::max(e.last_heard_ns, last_esp_ns(t));
+      if (!e.sa->request_outstanding()) {
+        if (now - heard >= idle_ns) send_request(e, e.sa->liveness_request(), now);
+        continue;
+      }
+      if (now - e.request_first_ns < timeout_ns || e.request_first_ns < heard) {
+        retransmit_if_due(e, now);
+        continue;
+      }
+      if (!e.dpd_reported) {
         ++t.dpd_timeouts;
-        note(t, "AWS tunnel DPD timed out after " + std::to_string(sa.dpd_sends) + " retransmits");
-        if (t.spec.options.dpd_timeout_action == DpdAction::none) {
-          sa.dpd_first_ns = 0;
-          sa.dpd_sends = 0;
-          continue;
-        }
-        // clear (and restart, which would then initiate: until vpngw can initiate it waits for
-        // the customer gateway like clear does).
-        t.keys.clear(now);
-        erase(t, sa);
-        return true;
-      } else if (now - sa.dpd_last_sent_ns < idle_ns / 3) {
-        continue;  // retransmit the same request a few times within the timeout
+        note(t, "AWS tunnel DPD timed out after " + std::to_string(e.request_sends - 1) + " retransmits");
+        e.dpd_reported = true;
       }
-      const auto req = sa.r->liveness_request();
-      if (!req.empty()) {
-        send(sa.source, req);
-        sa.dpd_last_sent_ns = now;
-        ++sa.dpd_sends;
+      if (t.spec.options.dpd_timeout_action == DpdAction::none) {
+        retransmit_if_due(e, now);  // keep the tunnel as it is and keep asking
+        continue;
       }
+      t.keys.clear(now);
+      t.rekey_at.clear();
+      t.sas.erase(it);
+      if (t.spec.options.dpd_timeout_action == DpdAction::restart) t.initiate_at = now;
+      return true;
     }
     return false;
   }
@@ -332,7 +464,7 @@ struct Endpoint::Impl {
   }
 
   void schedule_tick() {
-    tick.expires_after(std::chrono::seconds(1));
+    tick.expires_after(std::chrono::milliseconds(500));
     tick.async_wait([this](boost::system::error_code ec) {
       if (ec || stopped) return;
       on_tick();
@@ -361,18 +493,20 @@ void Endpoint::start() {
   impl_->read_ike_socket();
   impl_->wait_inbox();
   impl_->schedule_tick();
-  for (auto& t : impl_->tunnels)
-    impl_->note(t, std::string("waiting for the customer gateway (startup action ") +
-                       (t.spec.options.startup_action == StartupAction::start ? "start: not implemented yet, acting as add"
-                                                                              : "add") +
-                       ")");
+  const int64_t now = monotonic_ns();
+  for (auto& t : impl_->tunnels) {
+    if (t.spec.options.startup_action == StartupAction::start) {
+      impl_->initiate(t, now);
+    } else {
+      impl_->note(t, "waiting for the customer gateway to initiate (startup action add)");
+    }
+  }
 }
 
 void Endpoint::stop() {
   if (impl_->stopped) return;
   for (auto& t : impl_->tunnels)
-    for (auto& sa : t.sas)
-      if (auto req = sa.r->delete_request(); !req.empty()) impl_->send(sa.source, req);
+    for (auto& e : t.sas) impl_->send(e.source, e.sa->delete_request());
   impl_->stopped = true;
   boost::system::error_code ec;
   impl_->ike_socket.close(ec);
@@ -394,11 +528,11 @@ nlohmann::json Endpoint::summary() const {
   nlohmann::json j;
   auto& tunnels = j["tunnels"] = nlohmann::json::array();
   for (const auto& t : impl_->tunnels) {
-    const IkeSaResponder* established = nullptr;
+    const IkeSa* established = nullptr;
     bool negotiating = false;
     for (const auto& s : t.sas) {
-      if (s.r->state() == IkeState::established) established = s.r.get();
-      else negotiating = true;
+      if (s.sa->state() == IkeState::established) established = s.sa.get();
+      else if (s.sa->state() != IkeState::failed) negotiating = true;
     }
     const char* phase1 = established ? "Established" : negotiating ? "Negotiating" : "Down";
     const char* phase2 = t.keys.rekey_pending() ? "Rekeying"

@@ -3,7 +3,7 @@
 // the control thread) and receives the IKE traffic that NAT-T moved to UDP 4500 from the data
 // plane's socket through the ControlInbox; its answers on 4500 leave through that same socket.
 //
-// Per tunnel it keeps the IKE SAs (IkeSaResponder, one established at a time: a new one replaces
+// Per tunnel it keeps the IKE SAs (IkeSa, one established at a time: a new one replaces
 // the old, as after a customer gateway restart), the Child SAs' data-plane keys (TunnelKeys, with
 // make-before-break rekeys), dead-peer detection as AWS does it (a liveness check after 10 s
 // without traffic; dead after DPDTimeoutSeconds without an answer, then DPDTimeoutAction), and

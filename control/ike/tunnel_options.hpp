@@ -32,6 +32,9 @@ struct TunnelOptions {
   uint32_t dpd_timeout_seconds = 40;
   DpdAction dpd_timeout_action = DpdAction::clear;
   StartupAction startup_action = StartupAction::add;
+  // Not an AWS option: labs and tests that want to watch vpngw rekey every few seconds instead of
+  // after phase2_lifetime_seconds minus the margin. 0: AWS's timers.
+  uint32_t lab_child_rekey_seconds = 0;
 };
 
 // AWS's allowed values, in AWS's order, for messages and validation.

@@ -60,6 +60,17 @@ TEST(TunnelKeys, RekeyKeepsSendingOnTheOldSaUntilThePeerUsesTheNewOne) {
   EXPECT_FALSE(keys.rekey_pending());
 }
 
+TEST(TunnelKeys, OurOwnRekeySwitchesAtOnce) {
+  TunnelKeys keys(1024);
+  keys.add(child(0x1001, 0x2001), std::nullopt);
+  auto rekey = child(0x1002, 0x2002);
+  rekey.we_initiated = true;
+  keys.add(rekey, 0x1001u);
+  EXPECT_FALSE(keys.rekey_pending());
+  EXPECT_EQ(keys.outbound()->spi, 0x2002u);
+  EXPECT_EQ(inbound_spis(keys), (std::vector<uint32_t>{0x1001, 0x1002}));  // the old one until our DELETE
+}
+
 TEST(TunnelKeys, PeersDeleteOfTheOldSaSwitchesAndTheOldInboundLingers) {
   TunnelKeys keys(1024);
   keys.add(child(0x1001, 0x2001), std::nullopt);

@@ -1,5 +1,5 @@
 // Interop probe for the IKE responder: listens on UDP 500 and 4500 at ADDRESS, answers a peer's
-// IKE_SA_INIT and IKE_AUTH with vpngw's IkeSaResponder (PSK), then opens ESP packets arriving on
+// IKE_SA_INIT and IKE_AUTH with vpngw's IkeSa (PSK), then opens ESP packets arriving on
 // 4500 with the negotiated inbound Child SA key through the data plane's ESP code. Success, printed
 // as "esp ok", means the peer (strongSwan in the test) derived the same keys we did. Rekeyed Child
 // SAs (CREATE_CHILD_SA) join the set; liveness checks and DELETEs are answered.
@@ -21,7 +21,7 @@
 
 #include "common/bytes.hpp"
 #include "control/ike/proposal_select.hpp"
-#include "control/ike/responder.hpp"
+#include "control/ike/ike_sa.hpp"
 #include "dataplane/esp.hpp"
 
 using namespace vpngw;
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   in_addr local{};
   inet_aton(argv[1], &local);
   const uint32_t local_ip = ntohl(local.s_addr);
-  ResponderConfig cfg;
+  IkeConfig cfg;
   cfg.psk = argv[2];
   cfg.local_id = {id_type::ipv4, {uint8_t(local_ip >> 24), uint8_t(local_ip >> 16), uint8_t(local_ip >> 8), uint8_t(local_ip)}};
   // Every suite AWS accepts, the AWS defaults first.
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     }
   }
   const size_t want_children = argc == 5 ? size_t(std::atoi(argv[4])) : 1;
-  IkeSaResponder ike(cfg, 0x5eed5eed00000001ull);
+  IkeSa ike(cfg, 0x5eed5eed00000001ull);
   std::map<uint32_t, std::unique_ptr<InboundSa>> sas;  // by our inbound SPI
   std::set<uint32_t> opened;
   const int fds[2] = {bind_udp(local_ip, 500), bind_udp(local_ip, 4500)};
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         continue;
       }
       const size_t skip = on_4500 ? 4 : 0;  // the non-ESP marker
-      IkeSaResponder::Endpoints ep{local_ip, ntohl(from.sin_addr.s_addr), uint16_t(on_4500 ? 4500 : 500), ntohs(from.sin_port)};
+      IkeSa::Endpoints ep{local_ip, ntohl(from.sin_addr.s_addr), uint16_t(on_4500 ? 4500 : 500), ntohs(from.sin_port)};
       auto out = ike.handle(std::span<const uint8_t>(buf + skip, size_t(n) - skip), ep);
       std::printf("ike: %s\n", out.log.c_str());
       if (!out.reply.empty()) {

@@ -1,56 +1,15 @@
-#include "control/ike/responder.hpp"
+#include "control/ike/ike_sa.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "common/bytes.hpp"
+#include "control/ike/ike_sa_parts.hpp"
 #include "control/ike/proposal_select.hpp"
 
 namespace vpngw::ike {
-namespace {
-
-Bytes random_bytes(size_t n) {
-  Bytes b(n);
-  RAND_bytes(b.data(), int(n));
-  return b;
-}
-
-Bytes be16(uint16_t v) { return {uint8_t(v >> 8), uint8_t(v)}; }
-
-// NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port), RFC 7296 2.23.
-Bytes nat_hash(uint64_t spi_i, uint64_t spi_r, uint32_t ip, uint16_t port) {
-  uint8_t in[8 + 8 + 4 + 2];
-  store_be64(in, spi_i);
-  store_be64(in + 8, spi_r);
-  store_be32(in + 16, ip);
-  store_be16(in + 20, port);
-  Bytes out(SHA_DIGEST_LENGTH);
-  SHA1(in, sizeof in, out.data());
-  return out;
-}
-
-uint16_t transform_id(const Proposal& p, uint8_t type, uint16_t fallback = 0) {
-  for (const auto& t : p.transforms)
-    if (t.type == type) return t.id;
-  return fallback;
-}
-uint16_t key_bits(const Proposal& p) {
-  for (const auto& t : p.transforms)
-    if (t.type == transform::encr) return t.key_bits.value_or(128);
-  return 128;
-}
-
-bool covers_everything(const std::vector<TrafficSelector>& ts) {
-  for (const auto& t : ts)
-    if (t == TrafficSelector::any_v4()) return true;
-  return false;
-}
-
-}  // namespace
 
 const char* ike_state_name(IkeState s) {
   switch (s) {
@@ -62,20 +21,41 @@ const char* ike_state_name(IkeState s) {
   return "Down";
 }
 
-IkeSaResponder::IkeSaResponder(ResponderConfig cfg, uint64_t spi_r) : cfg_(std::move(cfg)), spi_r_(spi_r) {}
+IkeSa::IkeSa(IkeConfig cfg, uint64_t spi) : IkeSa(std::move(cfg), spi, Role::responder) {}
 
-IkeSaResponder::Outcome IkeSaResponder::handle(std::span<const uint8_t> datagram, const Endpoints& ep) {
+IkeSa::IkeSa(IkeConfig cfg, uint64_t spi, Role role) : cfg_(std::move(cfg)), role_(role) {
+  (initiator() ? spi_i_ : spi_r_) = spi;
+}
+
+uint8_t IkeSa::request_flags() const { return initiator() ? kFlagInitiator : 0; }
+uint8_t IkeSa::response_flags() const { return kFlagResponse | request_flags(); }
+
+uint32_t IkeSa::random_spi() {
+  Bytes spi = random_bytes(4);
+  spi[0] |= 0x01;  // never 0-255 (reserved)
+  return load_be32(spi.data());
+}
+
+std::vector<uint32_t> IkeSa::child_spis_in() const {
+  std::vector<uint32_t> out;
+  for (const auto& c : children_) out.push_back(c.first);
+  return out;
+}
+
+IkeSa::Outcome IkeSa::handle(std::span<const uint8_t> datagram, const Endpoints& ep) {
   auto m = parse_message(datagram);
   if (!m) return Outcome{{}, {}, {}, "malformed IKE message dropped: " + m.error().what};
   const Header& h = m->header;
-  if (!h.initiator()) return Outcome{{}, {}, {}, "not from the IKE SA's initiator; dropped"};
-  if (h.response()) return on_response(m.value(), datagram);
+  // The peer's messages carry the I flag exactly when the peer is the original initiator.
+  if (h.initiator() == initiator()) return Outcome{{}, {}, {}, "I flag says the message is from our own role; dropped"};
+  if (h.response()) return on_response(m.value(), datagram, ep);
   // A retransmitted request gets the same answer again (RFC 7296 2.1).
   if (!last_response_.empty() && h.message_id + 1 == next_message_id_ &&
       std::equal(datagram.begin(), datagram.end(), last_request_.begin(), last_request_.end()))
     return Outcome{last_response_, {}, {}, "retransmitted request answered again"};
   Outcome out;
-  if (h.exchange == Exchange::ike_sa_init && h.message_id == 0 && h.spi_r == 0 && state_ == IkeState::idle)
+  if (h.exchange == Exchange::ike_sa_init && h.message_id == 0 && h.spi_r == 0 && state_ == IkeState::idle &&
+      !initiator())
     out = on_init(m.value(), datagram, ep);
   else if (h.exchange == Exchange::ike_auth && h.spi_i == spi_i_ && h.spi_r == spi_r_ && state_ == IkeState::init_done &&
            h.message_id == next_message_id_)
@@ -96,20 +76,35 @@ IkeSaResponder::Outcome IkeSaResponder::handle(std::span<const uint8_t> datagram
   return out;
 }
 
-IkeSaResponder::Outcome IkeSaResponder::notify_reply(const Header& request, uint16_t type, Bytes data, std::string log,
+IkeSa::Outcome IkeSa::notify_reply(const Header& request, uint16_t type, Bytes data, std::string log,
                                                      bool encrypted) {
   Header h = request;
   // An IKE_SA_INIT that creates no IKE SA is answered with a zero responder SPI.
   h.spi_r = encrypted ? spi_r_ : 0;
-  h.flags = kFlagResponse;
+  h.flags = response_flags();
   std::vector<Payload> p{{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}};
   Outcome out;
-  out.reply = encrypted ? seal_message(h, p, to_initiator_) : encode_message(h, p);
+  out.reply = encrypted ? seal_message(h, p, out_keys_) : encode_message(h, p);
   out.log = std::move(log);
   return out;
 }
 
-IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep) {
+bool IkeSa::derive_keys(std::span<const uint8_t> shared_secret, std::string& why) {
+  prf_ = prf_from_transform(transform_id(ike_, transform::prf));
+  if (!prf_) {
+    why = "PRF " + std::to_string(transform_id(ike_, transform::prf)) + " is not implemented";
+    return false;
+  }
+  const uint16_t encr = transform_id(ike_, transform::encr), integ = transform_id(ike_, transform::integ, integ_id::none);
+  keys_ = derive_ike_keys(*prf_, ni_, nr_, shared_secret, spi_i_, spi_r_, integ_key_len(integ),
+                          encr_key_len(encr, key_bits(ike_)));
+  const SkKeys from_initiator{encr, integ, keys_.sk_ei, keys_.sk_ai}, from_responder{encr, integ, keys_.sk_er, keys_.sk_ar};
+  in_keys_ = initiator() ? from_responder : from_initiator;
+  out_keys_ = initiator() ? from_initiator : from_responder;
+  return true;
+}
+
+IkeSa::Outcome IkeSa::on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep) {
   const Payload* sa = m.find(payload::sa);
   const Payload* ke = m.find(payload::ke);
   const Payload* nonce = m.find(payload::nonce);
@@ -131,7 +126,6 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
 
   spi_i_ = m.header.spi_i;
   ike_ = chosen->ours;
-  prf_ = prf_from_transform(transform_id(ike_, transform::prf));
   ni_ = nonce->body;
   nr_ = random_bytes(32);
   init_request_.assign(bytes.begin(), bytes.end());
@@ -140,7 +134,7 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
   answer.number = chosen->theirs.number;
   Header h = m.header;
   h.spi_r = spi_r_;
-  h.flags = kFlagResponse;
+  h.flags = response_flags();
   std::vector<Payload> p{{payload::sa, false, encode_sa({answer})},
                          {payload::ke, false, encode_ke({group, dh->public_value()})},
                          {payload::nonce, false, nr_}};
@@ -155,20 +149,16 @@ IkeSaResponder::Outcome IkeSaResponder::on_init(const Message& m, std::span<cons
                                 nat_hash(spi_i_, spi_r_, ep.remote_ip, ep.remote_port)})});
   }
   init_response_ = encode_message(h, p);
-
-  const uint16_t encr = transform_id(ike_, transform::encr), integ = transform_id(ike_, transform::integ, integ_id::none);
-  keys_ = derive_ike_keys(*prf_, ni_, nr_, secret.value(), spi_i_, spi_r_, integ_key_len(integ),
-                          encr_key_len(encr, key_bits(ike_)));
-  from_initiator_ = SkKeys{encr, integ, keys_.sk_ei, keys_.sk_ai};
-  to_initiator_ = SkKeys{encr, integ, keys_.sk_er, keys_.sk_ar};
+  std::string why;
+  derive_keys(secret.value(), why);
   state_ = IkeState::init_done;
   next_message_id_ = 1;
   return Outcome{init_response_, {}, {}, "IKE_SA_INIT answered (group " + std::to_string(group) + ")"};
 }
 
 // Every request after IKE_SA_INIT: the SK payload opened, and the message ID window moved on.
-std::optional<Message> IkeSaResponder::open_request(const Message& m, std::span<const uint8_t> bytes, std::string& why) {
-  auto inner = open_message(bytes, m, from_initiator_);
+std::optional<Message> IkeSa::open_request(const Message& m, std::span<const uint8_t> bytes, std::string& why) {
+  auto inner = open_message(bytes, m, in_keys_);
   if (!inner) {
     why = inner.error();
     return std::nullopt;
@@ -180,7 +170,7 @@ std::optional<Message> IkeSaResponder::open_request(const Message& m, std::span<
   return plain;
 }
 
-IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<const uint8_t> bytes) {
+IkeSa::Outcome IkeSa::on_auth(const Message& m, std::span<const uint8_t> bytes) {
   std::string why;
   auto opened = open_request(m, bytes, why);
   if (!opened) return Outcome{{}, {}, {}, "IKE_AUTH dropped: " + why};
@@ -208,65 +198,67 @@ IkeSaResponder::Outcome IkeSaResponder::on_auth(const Message& m, std::span<cons
   std::vector<Payload> reply{{payload::idr, false, idr},
                              {payload::auth, false, encode_auth({kAuthSharedKey, psk_auth(*prf_, cfg_.psk, init_response_, ni_, keys_.sk_pr, idr)})}};
   Header h = m.header;
-  h.flags = kFlagResponse;
+  h.flags = response_flags();
   auto theirs = sa ? parse_sa(sa->body) : Unexpected(ParseError{"no SA payload"});
   // The first Child SA has no key exchange of its own: DH transforms (PFS for rekeys) do not count.
   auto chosen = theirs ? select_proposal(cfg_.esp_proposals, theirs.value(), true) : std::nullopt;
   if (!chosen || chosen->theirs.spi.size() != 4) {
     reply.push_back({payload::notify, false, encode_notify({Protocol::ike, {}, notify::no_proposal_chosen, {}})});
-    return Outcome{seal_message(h, reply, to_initiator_), {}, {}, "IKE SA established; No Proposal Match Found (Child SA)"};
+    return Outcome{seal_message(h, reply, out_keys_), {}, {}, "IKE SA established; No Proposal Match Found (Child SA)"};
   }
   auto ts_i = tsi ? parse_ts(tsi->body) : Unexpected(ParseError{"no TSi"});
   auto ts_r = tsr ? parse_ts(tsr->body) : Unexpected(ParseError{"no TSr"});
   if (!ts_i || !ts_r || !covers_everything(ts_i.value()) || !covers_everything(ts_r.value())) {
     reply.push_back({payload::notify, false, encode_notify({Protocol::ike, {}, notify::ts_unacceptable, {}})});
-    return Outcome{seal_message(h, reply, to_initiator_), {}, {}, "IKE SA established; TS_UNACCEPTABLE (route-based tunnels use 0.0.0.0/0)"};
+    return Outcome{seal_message(h, reply, out_keys_), {}, {}, "IKE SA established; TS_UNACCEPTABLE (route-based tunnels use 0.0.0.0/0)"};
   }
-  Proposal answer;
-  const ChildSaKeys child = make_child(chosen->ours, chosen->theirs, {}, ni_, nr_, answer);
+  Proposal answer = chosen->ours;
+  answer.number = chosen->theirs.number;
+  const uint32_t spi_in = random_spi();
+  answer.spi = Bytes(4);
+  store_be32(answer.spi.data(), spi_in);
+  const ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), {}, ni_, nr_);
   reply.push_back({payload::sa, false, encode_sa({answer})});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
   reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
-  return Outcome{seal_message(h, reply, to_initiator_), child, {}, "IKE SA and Child SA established with " + id->to_string()};
+  return Outcome{seal_message(h, reply, out_keys_), child, {}, "IKE SA and Child SA established with " + id->to_string()};
 }
 
-ChildSaKeys IkeSaResponder::make_child(const Proposal& ours, const Proposal& theirs, std::span<const uint8_t> dh_secret,
-                                      std::span<const uint8_t> ni, std::span<const uint8_t> nr, Proposal& answer) {
+ChildSaKeys IkeSa::make_child(const Proposal& chosen, uint32_t spi_in, uint32_t spi_out,
+                              std::span<const uint8_t> dh_secret, std::span<const uint8_t> ni,
+                              std::span<const uint8_t> nr) {
   ChildSaKeys child;
-  Bytes spi = random_bytes(4);
-  spi[0] |= 0x01;  // never 0-255 (reserved)
-  child.spi_in = load_be32(spi.data());
-  child.spi_out = load_be32(theirs.spi.data());
-  child.encr = transform_id(ours, transform::encr);
-  child.key_bits = key_bits(ours);
-  child.integ = transform_id(ours, transform::integ, integ_id::none);
-  child.esn = transform_id(ours, transform::esn) == 1;
+  child.spi_in = spi_in;
+  child.spi_out = spi_out;
+  child.encr = transform_id(chosen, transform::encr);
+  child.key_bits = key_bits(chosen);
+  child.integ = transform_id(chosen, transform::integ, integ_id::none);
+  child.esn = transform_id(chosen, transform::esn) == 1;
   const size_t el = encr_key_len(child.encr, child.key_bits), il = integ_key_len(child.integ);
   // KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), initiator-to-responder keys first (RFC 7296 2.17).
   Bytes seed(dh_secret.begin(), dh_secret.end());
   seed.insert(seed.end(), ni.begin(), ni.end());
   seed.insert(seed.end(), nr.begin(), nr.end());
   const Bytes km = prf_plus(*prf_, keys_.sk_d, seed, 2 * (el + il));
-  child.encr_in.assign(km.begin(), km.begin() + long(el));
-  child.integ_in.assign(km.begin() + long(el), km.begin() + long(el + il));
-  child.encr_out.assign(km.begin() + long(el + il), km.begin() + long(2 * el + il));
-  child.integ_out.assign(km.begin() + long(2 * el + il), km.end());
-  answer = ours;
-  answer.number = theirs.number;
-  answer.spi = spi;
+  Bytes i_to_r_encr(km.begin(), km.begin() + long(el)), i_to_r_integ(km.begin() + long(el), km.begin() + long(el + il));
+  Bytes r_to_i_encr(km.begin() + long(el + il), km.begin() + long(2 * el + il)), r_to_i_integ(km.begin() + long(2 * el + il), km.end());
+  child.encr_in = initiator() ? r_to_i_encr : i_to_r_encr;
+  child.integ_in = initiator() ? r_to_i_integ : i_to_r_integ;
+  child.encr_out = initiator() ? i_to_r_encr : r_to_i_encr;
+  child.integ_out = initiator() ? i_to_r_integ : r_to_i_integ;
   children_.emplace_back(child.spi_in, child.spi_out);
   return child;
 }
 
-IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::span<const uint8_t> bytes) {
+IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t> bytes) {
   std::string why;
   auto opened = open_request(m, bytes, why);
   if (!opened) return Outcome{{}, {}, {}, "CREATE_CHILD_SA dropped: " + why};
   const Message& plain = *opened;
   Header h = m.header;
-  h.flags = kFlagResponse;
+  h.flags = response_flags();
   auto refuse = [&](uint16_t type, Bytes data, std::string log) {
-    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, to_initiator_),
+    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, out_keys_),
                    {}, {}, std::move(log)};
   };
   const Payload* sa = plain.find(payload::sa);
@@ -301,8 +293,12 @@ IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::s
       if (out == theirs_in) rekeys = in;
   }
   const Bytes nr = random_bytes(32);
-  Proposal answer;
-  ChildSaKeys child = make_child(chosen->ours, chosen->theirs, secret, nonce->body, nr, answer);
+  Proposal answer = chosen->ours;
+  answer.number = chosen->theirs.number;
+  const uint32_t spi_in = random_spi();
+  answer.spi = Bytes(4);
+  store_be32(answer.spi.data(), spi_in);
+  ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), secret, nonce->body, nr);
   child.rekeys_spi_in = rekeys;
   char rekeyed[64] = "";
   if (rekeys) std::snprintf(rekeyed, sizeof rekeyed, " (rekeys the Child SA with SPI 0x%08x)", *rekeys);
@@ -310,16 +306,16 @@ IkeSaResponder::Outcome IkeSaResponder::on_create_child(const Message& m, std::s
   if (!our_ke.empty()) reply.push_back({payload::ke, false, our_ke});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
   reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
-  return Outcome{seal_message(h, reply, to_initiator_), child, {},
+  return Outcome{seal_message(h, reply, out_keys_), child, {},
                  std::string("Child SA created") + (ke ? " with PFS" : "") + rekeyed};
 }
 
-IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::span<const uint8_t> bytes) {
+IkeSa::Outcome IkeSa::on_informational(const Message& m, std::span<const uint8_t> bytes) {
   std::string why;
   auto opened = open_request(m, bytes, why);
   if (!opened) return Outcome{{}, {}, {}, "INFORMATIONAL dropped: " + why};
   Header h = m.header;
-  h.flags = kFlagResponse;
+  h.flags = response_flags();
   Outcome out;
   std::vector<Payload> reply;
   Delete ours{Protocol::esp, {}};
@@ -345,7 +341,7 @@ IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::
   }
   // RFC 7296 1.4.1: a Child SA DELETE is answered with the DELETE of the paired SAs.
   if (!ours.spis.empty()) reply.push_back({payload::del, false, encode_delete(ours)});
-  out.reply = seal_message(h, reply, to_initiator_);
+  out.reply = seal_message(h, reply, out_keys_);
   if (ike_deleted) {
     state_ = IkeState::idle;
     out.ike_sa_deleted = true;
@@ -355,45 +351,6 @@ IkeSaResponder::Outcome IkeSaResponder::on_informational(const Message& m, std::
   } else {
     out.log = "deleted " + std::to_string(out.deleted_spis_in.size()) + " Child SA(s)";
   }
-  return out;
-}
-
-std::vector<uint8_t> IkeSaResponder::liveness_request() {
-  if (state_ != IkeState::established) return {};
-  if (!our_request_.empty()) return our_request_;
-  return informational_request({});
-}
-
-std::vector<uint8_t> IkeSaResponder::delete_request() {
-  if (state_ != IkeState::established) return {};
-  auto bytes = informational_request({{payload::del, false, encode_delete({Protocol::ike, {}})}});
-  state_ = IkeState::idle;
-  return bytes;
-}
-
-std::vector<uint8_t> IkeSaResponder::informational_request(const std::vector<Payload>& payloads) {
-  Header h;
-  h.spi_i = spi_i_;
-  h.spi_r = spi_r_;
-  h.exchange = Exchange::informational;
-  h.flags = 0;  // the original responder's request: neither I nor R
-  h.message_id = our_next_message_id_;
-  our_request_ = seal_message(h, payloads, to_initiator_);
-  return our_request_;
-}
-
-IkeSaResponder::Outcome IkeSaResponder::on_response(const Message& m, std::span<const uint8_t> bytes) {
-  const Header& h = m.header;
-  if (our_request_.empty() || h.spi_i != spi_i_ || h.spi_r != spi_r_ || h.message_id != our_next_message_id_ ||
-      h.exchange != Exchange::informational)
-    return Outcome{{}, {}, {}, "response to no request of ours; dropped"};
-  auto inner = open_message(bytes, m, from_initiator_);
-  if (!inner) return Outcome{{}, {}, {}, "response dropped: " + inner.error()};
-  our_request_.clear();
-  ++our_next_message_id_;
-  Outcome out;
-  out.answered = true;
-  out.log = "liveness check answered by the peer";
   return out;
 }
 

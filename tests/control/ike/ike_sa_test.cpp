@@ -6,15 +6,15 @@
 
 #include "common/bytes.hpp"
 #include "control/ike/proposal_select.hpp"
-#include "control/ike/responder.hpp"
+#include "control/ike/ike_sa.hpp"
 
 namespace vpngw::ike {
 namespace {
 
-const IkeSaResponder::Endpoints kEp{0xc6336401, 0xc6336402, 500, 500};  // 198.51.100.1 <- .2
+const IkeSa::Endpoints kEp{0xc6336401, 0xc6336402, 500, 500};  // 198.51.100.1 <- .2
 
-ResponderConfig aws_side() {
-  ResponderConfig c;
+IkeConfig aws_side() {
+  IkeConfig c;
   c.psk = "aws_psk.example_0123";
   c.local_id = {id_type::ipv4, {198, 51, 100, 1}};
   c.ike_proposals = {make_ike_proposal(encr_id::aes_cbc, 128, prf_id::hmac_sha1, integ_id::hmac_sha1_96, dh_group::modp2048),
@@ -104,7 +104,7 @@ const Payload* find(const std::vector<Payload>& ps, uint8_t type) {
 }
 
 TEST(IkeResponder, PskHandshakeAgreesOnEveryKey) {
-  IkeSaResponder aws(aws_side(), 0x1111222233334444);
+  IkeSa aws(aws_side(), 0x1111222233334444);
   Initiator cgw;
   auto init = aws.handle(cgw.sa_init(), kEp);
   ASSERT_FALSE(init.reply.empty()) << init.log;
@@ -155,11 +155,11 @@ Bytes sealed_request(Initiator& cgw, Exchange ex, uint32_t id, const std::vector
 }
 
 TEST(IkeResponder, RekeyWithPfsLivenessAndDelete) {
-  ResponderConfig cfg = aws_side();
+  IkeConfig cfg = aws_side();
   Proposal pfs = make_esp_proposal(encr_id::aes_gcm_16, 128, integ_id::none, true);
   pfs.transforms.push_back({transform::dh, dh_group::ecp256, {}});
   cfg.esp_proposals = {pfs};
-  IkeSaResponder aws(cfg, 7);
+  IkeSa aws(cfg, 7);
   Initiator cgw;
   ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
   auto first = aws.handle(cgw.auth(), kEp);  // the DH transform does not count in IKE_AUTH
@@ -226,7 +226,7 @@ TEST(IkeResponder, RekeyWithPfsLivenessAndDelete) {
 // Our own requests: a liveness check the initiator answers (the response carries its I flag), and
 // the DELETE of the IKE SA when we go away.
 TEST(IkeResponder, OwnLivenessCheckAndDelete) {
-  IkeSaResponder aws(aws_side(), 7);
+  IkeSa aws(aws_side(), 7);
   Initiator cgw;
   EXPECT_TRUE(aws.liveness_request().empty()) << "no request before the IKE SA exists";
   ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
@@ -234,7 +234,8 @@ TEST(IkeResponder, OwnLivenessCheckAndDelete) {
 
   const Bytes req = aws.liveness_request();
   ASSERT_FALSE(req.empty());
-  EXPECT_EQ(aws.liveness_request(), req) << "a retransmission is the same bytes";
+  EXPECT_TRUE(aws.liveness_request().empty()) << "one request at a time";
+  EXPECT_EQ(aws.outstanding_request(), req) << "a retransmission is the same bytes";
   auto m = parse_message(req);
   ASSERT_TRUE(m);
   EXPECT_EQ(m->header.flags, 0) << "the original responder's request has neither I nor R";
@@ -260,7 +261,7 @@ TEST(IkeResponder, OwnLivenessCheckAndDelete) {
 
 TEST(IkeResponder, RefusalsCarryTheRightNotify) {
   {
-    IkeSaResponder aws(aws_side(), 1);
+    IkeSa aws(aws_side(), 1);
     Initiator cgw;
     cgw.ike = make_ike_proposal(encr_id::aes_cbc, 256, prf_id::hmac_sha2_512, integ_id::hmac_sha2_512_256, dh_group::modp8192);
     auto r = aws.handle(cgw.sa_init(), kEp);
@@ -268,7 +269,7 @@ TEST(IkeResponder, RefusalsCarryTheRightNotify) {
     EXPECT_NE(r.log.find("No Proposal Match Found"), std::string::npos);
   }
   {
-    IkeSaResponder aws(aws_side(), 2);
+    IkeSa aws(aws_side(), 2);
     Initiator cgw;
     cgw.ke_group = dh_group::curve25519;  // proposes ECP-256 but sends a Curve25519 KE
     auto r = aws.handle(cgw.sa_init(), kEp);
@@ -280,7 +281,7 @@ TEST(IkeResponder, RefusalsCarryTheRightNotify) {
     EXPECT_EQ(m->header.spi_r, 0u);
   }
   {
-    IkeSaResponder aws(aws_side(), 3);
+    IkeSa aws(aws_side(), 3);
     Initiator cgw;
     cgw.psk = "not_the_key";
     ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
@@ -290,7 +291,7 @@ TEST(IkeResponder, RefusalsCarryTheRightNotify) {
     EXPECT_EQ(aws.state(), IkeState::failed);
   }
   {
-    IkeSaResponder aws(aws_side(), 4);
+    IkeSa aws(aws_side(), 4);
     Initiator cgw;
     TrafficSelector narrow = TrafficSelector::any_v4();
     narrow.end = IpAddress::v4_from_host_order(0x0a0000ff);
@@ -301,7 +302,7 @@ TEST(IkeResponder, RefusalsCarryTheRightNotify) {
     EXPECT_EQ(parse_notify(find(cgw.open(r.reply), payload::notify)->body)->type, notify::ts_unacceptable);
   }
   {
-    IkeSaResponder aws(aws_side(), 5);
+    IkeSa aws(aws_side(), 5);
     Initiator cgw;
     ASSERT_EQ(cgw.take_init_response(aws.handle(cgw.sa_init(), kEp).reply), 0);
     auto sealed = cgw.auth();
@@ -310,6 +311,117 @@ TEST(IkeResponder, RefusalsCarryTheRightNotify) {
     EXPECT_TRUE(r.reply.empty()) << "a message failing its ICV is dropped silently";
     EXPECT_EQ(aws.state(), IkeState::init_done);
   }
+}
+
+}  // namespace
+}  // namespace vpngw::ike
+
+namespace vpngw::ike {
+namespace {
+
+// vpngw against vpngw, I/O-free: one IkeSa as initiator (the customer gateway side, or AWS with
+// startup action Start), one as responder, exchanging byte buffers.
+struct Pair {
+  IkeConfig cgw_cfg = aws_side(), aws_cfg = aws_side();
+  std::unique_ptr<IkeSa> cgw, aws;
+  IkeSa::Endpoints to_aws{0xc6336402, 0xc6336401, 500, 500}, to_cgw{0xc6336401, 0xc6336402, 500, 500};
+  std::optional<ChildSaKeys> cgw_child, aws_child;
+  std::vector<std::string> log;
+
+  // Delivers `bytes` to `to` and everything that follows from it, until nobody has anything to say.
+  void run(std::vector<uint8_t> bytes, bool to_aws_side) {
+    for (int hops = 0; !bytes.empty() && hops < 20; ++hops) {
+      IkeSa& peer = to_aws_side ? *aws : *cgw;
+      auto out = peer.handle(bytes, to_aws_side ? to_aws : to_cgw);
+      log.push_back(out.log);
+      if (out.child) (to_aws_side ? aws_child : cgw_child) = out.child;
+      bytes = !out.reply.empty() ? out.reply : peer.next_request();
+      to_aws_side = !to_aws_side;
+      if (bytes.empty()) break;
+    }
+  }
+
+  void establish() {
+    cgw = std::make_unique<IkeSa>(cgw_cfg, 0x1111, IkeSa::Role::initiator);
+    aws = std::make_unique<IkeSa>(aws_cfg, 0x2222);
+    run(cgw->start(to_aws), true);
+  }
+};
+
+void expect_paired(const ChildSaKeys& a, const ChildSaKeys& b) {
+  EXPECT_EQ(a.spi_out, b.spi_in);
+  EXPECT_EQ(a.spi_in, b.spi_out);
+  EXPECT_EQ(a.encr_out, b.encr_in);
+  EXPECT_EQ(a.encr_in, b.encr_out);
+  EXPECT_EQ(a.integ_out, b.integ_in);
+  EXPECT_NE(a.encr_in, a.encr_out);
+}
+
+TEST(IkeSaPair, InitiatorAndResponderAgreeOnEveryKey) {
+  Pair p;
+  p.establish();
+  ASSERT_EQ(p.cgw->state(), IkeState::established) << testing::PrintToString(p.log);
+  ASSERT_EQ(p.aws->state(), IkeState::established);
+  ASSERT_TRUE(p.cgw_child && p.aws_child);
+  expect_paired(*p.cgw_child, *p.aws_child);
+  EXPECT_TRUE(p.cgw_child->we_initiated);
+  EXPECT_EQ(p.cgw->spi_r(), 0x2222u);
+}
+
+TEST(IkeSaPair, InitiatorRetriesWithTheGroupTheResponderAsksFor) {
+  Pair p;
+  // The initiator leads with MODP-2048; the responder only takes ECP-256.
+  p.cgw_cfg.ike_proposals = {make_ike_proposal(encr_id::aes_gcm_16, 256, prf_id::hmac_sha2_256, integ_id::none, dh_group::modp2048),
+                             make_ike_proposal(encr_id::aes_gcm_16, 256, prf_id::hmac_sha2_256, integ_id::none, dh_group::ecp256)};
+  p.aws_cfg.ike_proposals = {p.cgw_cfg.ike_proposals[1]};
+  p.establish();
+  EXPECT_EQ(p.cgw->state(), IkeState::established) << testing::PrintToString(p.log);
+  EXPECT_NE(std::find_if(p.log.begin(), p.log.end(), [](const std::string& l) { return l.find("asked for DH group 19") != std::string::npos; }),
+            p.log.end());
+}
+
+TEST(IkeSaPair, WrongPskFailsOnBothSides) {
+  Pair p;
+  p.cgw_cfg.psk = "not_the_key_000";
+  p.establish();
+  EXPECT_EQ(p.aws->state(), IkeState::failed);
+  EXPECT_EQ(p.cgw->state(), IkeState::failed) << testing::PrintToString(p.log);
+  EXPECT_FALSE(p.cgw_child);
+}
+
+TEST(IkeSaPair, EitherSideRekeysWithPfsThenDeletesTheOldSa) {
+  Pair p;
+  Proposal pfs = make_esp_proposal(encr_id::aes_cbc, 256, integ_id::hmac_sha2_256_128, false);
+  pfs.transforms.push_back({transform::dh, dh_group::ecp256, {}});
+  p.cgw_cfg.esp_proposals = p.aws_cfg.esp_proposals = {pfs};
+  p.establish();
+  ASSERT_TRUE(p.aws_child);
+  const auto first_aws = *p.aws_child, first_cgw = *p.cgw_child;
+
+  // The responder side (AWS) rekeys: AWS performs the rekey.
+  p.run(p.aws->rekey_child_request(first_aws.spi_in), false);
+  ASSERT_TRUE(p.aws_child && p.aws_child->spi_in != first_aws.spi_in) << testing::PrintToString(p.log);
+  EXPECT_EQ(p.aws_child->rekeys_spi_in, first_aws.spi_in);
+  EXPECT_TRUE(p.aws_child->we_initiated);
+  EXPECT_EQ(p.cgw_child->rekeys_spi_in, first_cgw.spi_in);
+  expect_paired(*p.cgw_child, *p.aws_child);
+  EXPECT_NE(p.aws_child->encr_in, first_aws.encr_in);
+  // The old SA was deleted on both sides after the rekey (make before break).
+  EXPECT_EQ(p.aws->child_spis_in(), std::vector<uint32_t>{p.aws_child->spi_in});
+  EXPECT_EQ(p.cgw->child_spis_in(), std::vector<uint32_t>{p.cgw_child->spi_in});
+
+  // And the initiator side rekeys the new one.
+  const auto second_cgw = *p.cgw_child;
+  p.run(p.cgw->rekey_child_request(second_cgw.spi_in), true);
+  EXPECT_EQ(p.cgw_child->rekeys_spi_in, second_cgw.spi_in);
+  expect_paired(*p.cgw_child, *p.aws_child);
+  EXPECT_EQ(p.cgw->child_spis_in().size(), 1u);
+
+  // Liveness checks both ways.
+  p.run(p.cgw->liveness_request(), true);
+  p.run(p.aws->liveness_request(), false);
+  EXPECT_FALSE(p.cgw->request_outstanding());
+  EXPECT_FALSE(p.aws->request_outstanding());
 }
 
 }  // namespace
