@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   auto run_ctl = vpngw::add_ctl_command(app);
 
   CLI11_PARSE(app, argc, argv);
+  // Logs usually go to a file or a pipe: write each line out as it happens, not when a buffer fills.
+  spdlog::flush_on(spdlog::level::info);
 
   if (int rc = run_ctl(); rc >= 0) return rc;
 

@@ -62,8 +62,9 @@ tunnel = "tunnel1"
 [management]
 socket = "$WORK/aws.sock"
 EOF
-start_vpngw() {
-  in_ns $P-aws "$VPNGW" gateway --config "$WORK/aws.toml" >>"$WORK/vpngw.log" 2>&1 &
+start_vpngw() {  # ip netns exec directly: $! must be vpngw itself, not a subshell
+  rm -f "$WORK/aws.sock"
+  ip netns exec $P-aws "$VPNGW" gateway --config "$WORK/aws.toml" >>"$WORK/vpngw.log" 2>&1 &
   VPNGW_PID=$!
   for _ in $(seq 50); do [ -S "$WORK/aws.sock" ] && return 0; sleep 0.1; done
   fail "vpngw did not open its management socket"
@@ -133,6 +134,7 @@ echo "ok: $rekeys Child SA rekeys under a 2000 pps UDP stream vpngw -> strongSwa
 
 # vpngw restarts: it deletes the IKE SA on the way out; strongSwan (close_action = start) re-initiates.
 kill -TERM $VPNGW_PID; wait $VPNGW_PID || true
+grep -q "shutting down" "$WORK/vpngw.log" || fail "vpngw did not stop on SIGTERM"
 start_vpngw
 wait_state Established Established 30
 for _ in $(seq 20); do in_ns $P-cgw ping -c 1 -W 1 10.10.0.1 >/dev/null 2>&1 && break; done
