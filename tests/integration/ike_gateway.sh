@@ -7,7 +7,8 @@
 # transfer with a matching sha256 cross it; with strongSwan rekeying the Child SA (PFS) every 3 s,
 # a 200 pps ping stream loses nothing across several rekeys; a vpngw restart (DELETE sent, strongSwan
 # re-initiates) brings the tunnel back; a killed strongSwan is declared dead by DPD and the tunnel
-# goes Down with its routes' SAs removed.
+# goes Down with its routes' SAs removed; finally vpngw initiates (startup action start) and
+# strongSwan, now only responding, establishes the tunnel with it.
 set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -151,3 +152,16 @@ ike_json | jq -r '.tunnels[0].log[]' | grep -q "AWS tunnel DPD timed out after" 
 [ "$("$VPNGW" ctl -s "$WORK/aws.sock" stats | jq -r '.tunnels[0].outbound')" = "null" ] ||
   fail "the dead tunnel still has an outbound SA in the data plane"
 echo "ok: DPD declared the killed strongSwan dead after $secs s (10 s idle + 30 s timeout); tunnel Down"
+
+# The other direction: vpngw initiates (startup action start) and strongSwan only responds.
+kill -TERM $VPNGW_PID; wait $VPNGW_PID || true
+sed -i 's/^dpd_timeout_seconds = 30$/dpd_timeout_seconds = 30\nstartup_action = "start"/' "$WORK/aws.toml"
+sed -i 's/start_action = start/start_action = none/' "$WORK/cgw/swanctl.conf"
+swan_start $P-cgw "$WORK/cgw" || fail "charon (responder)"
+start_vpngw
+wait_state Established Established 20
+in_ns $P-cgw ip route replace 10.10.0.0/16 dev ipsec0 src 10.20.0.1
+for _ in $(seq 20); do in_ns $P-cgw ping -c 1 -W 1 10.10.0.1 >/dev/null 2>&1 && break; done
+in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping with vpngw as the initiator"
+ike_json | jq -r '.tunnels[0].log[]' | grep -q "initiating IKE_SA_INIT" || fail "vpngw did not initiate"
+echo "ok: vpngw initiated (startup action start) and strongSwan as responder established the tunnel; ping crosses"
