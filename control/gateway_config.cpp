@@ -133,6 +133,7 @@ ike::TunnelOptions parse_ike_options(const toml::table& t, const std::string& pa
   if (auto v = r.integer("rekey_fuzz_percentage", 0, UINT32_MAX)) o.rekey_fuzz_percentage = uint32_t(*v);
   if (auto v = r.integer("dpd_timeout_seconds", 0, UINT32_MAX)) o.dpd_timeout_seconds = uint32_t(*v);
   if (auto v = r.integer("lab_child_rekey_seconds", 0, 86400)) o.lab_child_rekey_seconds = uint32_t(*v);
+  if (auto v = r.integer("lab_ike_rekey_seconds", 0, 86400)) o.lab_ike_rekey_seconds = uint32_t(*v);
   if (auto why = ike::check_lifetimes(o)) throw ConfigError(source + ": [" + path + "] " + *why);
   if (auto a = r.string("dpd_timeout_action")) {
     if (*a == "clear") o.dpd_timeout_action = ike::DpdAction::clear;

@@ -171,12 +171,11 @@ Bytes prf_plus(PrfAlg a, std::span<const uint8_t> key, std::span<const uint8_t> 
   return out;
 }
 
-IkeKeys derive_ike_keys(PrfAlg a, std::span<const uint8_t> ni, std::span<const uint8_t> nr,
-                        std::span<const uint8_t> shared_secret, uint64_t spi_i, uint64_t spi_r, size_t integ_len,
-                        size_t encr_len) {
-  Bytes nonces(ni.begin(), ni.end());
-  nonces.insert(nonces.end(), nr.begin(), nr.end());
-  const Bytes skeyseed = prf(a, nonces, shared_secret);
+namespace {
+
+// {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr)
+IkeKeys expand_ike_keys(PrfAlg a, const Bytes& skeyseed, const Bytes& nonces, uint64_t spi_i, uint64_t spi_r,
+                        size_t integ_len, size_t encr_len) {
   Bytes seed = nonces;
   for (uint64_t spi : {spi_i, spi_r})
     for (int i = 7; i >= 0; --i) seed.push_back(uint8_t(spi >> (8 * i)));
@@ -197,6 +196,27 @@ IkeKeys derive_ike_keys(PrfAlg a, std::span<const uint8_t> ni, std::span<const u
   k.sk_pi = take(prf_len);
   k.sk_pr = take(prf_len);
   return k;
+}
+
+}  // namespace
+
+IkeKeys derive_ike_keys(PrfAlg a, std::span<const uint8_t> ni, std::span<const uint8_t> nr,
+                        std::span<const uint8_t> shared_secret, uint64_t spi_i, uint64_t spi_r, size_t integ_len,
+                        size_t encr_len) {
+  Bytes nonces(ni.begin(), ni.end());
+  nonces.insert(nonces.end(), nr.begin(), nr.end());
+  return expand_ike_keys(a, prf(a, nonces, shared_secret), nonces, spi_i, spi_r, integ_len, encr_len);
+}
+
+IkeKeys derive_rekeyed_ike_keys(PrfAlg old_prf, std::span<const uint8_t> old_sk_d, PrfAlg new_prf,
+                                std::span<const uint8_t> ni, std::span<const uint8_t> nr,
+                                std::span<const uint8_t> shared_secret, uint64_t spi_i, uint64_t spi_r,
+                                size_t integ_len, size_t encr_len) {
+  Bytes nonces(ni.begin(), ni.end());
+  nonces.insert(nonces.end(), nr.begin(), nr.end());
+  Bytes data(shared_secret.begin(), shared_secret.end());
+  data.insert(data.end(), nonces.begin(), nonces.end());
+  return expand_ike_keys(new_prf, prf(old_prf, old_sk_d, data), nonces, spi_i, spi_r, integ_len, encr_len);
 }
 
 Bytes psk_auth(PrfAlg a, std::string_view psk, std::span<const uint8_t> first_message,

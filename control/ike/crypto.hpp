@@ -36,6 +36,13 @@ IkeKeys derive_ike_keys(PrfAlg a, std::span<const uint8_t> ni, std::span<const u
 
 // AUTH for a pre-shared key (RFC 7296 2.15):
 //   prf(prf(PSK, "Key Pad for IKEv2"), <message> | <peer's nonce> | prf(SK_p, <ID payload body>))
+// An IKE SA rekey (RFC 7296 2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old
+// SA's PRF, then the same prf+ expansion with the new SA's PRF and SPIs (i: the rekey's initiator).
+IkeKeys derive_rekeyed_ike_keys(PrfAlg old_prf, std::span<const uint8_t> old_sk_d, PrfAlg new_prf,
+                                std::span<const uint8_t> ni, std::span<const uint8_t> nr,
+                                std::span<const uint8_t> shared_secret, uint64_t spi_i, uint64_t spi_r,
+                                size_t integ_len, size_t encr_len);
+
 Bytes psk_auth(PrfAlg a, std::string_view psk, std::span<const uint8_t> first_message,
                std::span<const uint8_t> peer_nonce, std::span<const uint8_t> sk_p,
                std::span<const uint8_t> id_body);

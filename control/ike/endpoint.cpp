@@ -86,6 +86,7 @@ struct Endpoint::Impl {
     int64_t request_first_ns = 0, request_last_ns = 0;
     unsigned request_sends = 0;
     bool dpd_reported = false;
+    int64_t ike_rekey_at = 0;  // when we rekey this IKE SA (AWS performs the rekey); 0: not scheduled
   };
   struct Tunnel {
     TunnelSpec spec;
@@ -248,9 +249,27 @@ struct Endpoint::Impl {
     return now + int64_t(seconds) * 1'000'000'000;
   }
 
+  int64_t ike_rekey_deadline(const Tunnel& t, int64_t now) {
+    const auto& o = t.spec.options;
+    if (o.lab_ike_rekey_seconds) return now + int64_t(o.lab_ike_rekey_seconds) * 1'000'000'000;
+    const uint64_t window = uint64_t(o.rekey_margin_time_seconds) * o.rekey_fuzz_percentage / 100;
+    const uint64_t fuzz = window ? rng() % (window + 1) : 0;
+    return now + int64_t(o.phase1_lifetime_seconds - o.rekey_margin_time_seconds - fuzz) * 1'000'000'000;
+  }
+
   // Carries what one message changed into the tunnel's keys and SA list.
-  void apply(Tunnel& t, SaEntry& e, const IkeSa::Outcome& out, int64_t now) {
+  void apply(Tunnel& t, SaEntry& e, IkeSa::Outcome& out, int64_t now) {
     bool changed = false;
+    if (e.sa->state() == IkeState::established && e.ike_rekey_at == 0 && !e.sa->superseded())
+      e.ike_rekey_at = ike_rekey_deadline(t, now);
+    if (out.successor) {
+      SaEntry& next = t.sas.emplace_back();
+      next.sa = std::move(out.successor);
+      next.created_ns = next.last_heard_ns = now;
+      next.source = e.source;
+      next.ike_rekey_at = ike_rekey_deadline(t, now);
+      note(t, "IKE SA rekeyed: new SPIs " + hex64(next.sa->spi_i()) + "/" + hex64(next.sa->spi_r()));
+    }
     if (out.child) {
       // A second IKE SA for this tunnel (the peer restarted): it replaces the old one.
       if (!out.child->rekeys_spi_in && has_other_established(t, e)) retire_others(t, e, now);
@@ -274,7 +293,7 @@ struct Endpoint::Impl {
       changed = true;
     }
     const bool gone = out.ike_sa_deleted || e.sa->state() == IkeState::failed;
-    if (out.ike_sa_deleted) {
+    if (out.ike_sa_deleted && !e.sa->superseded()) {  // a rekeyed SA's Child SAs live on in its successor
       t.keys.clear(now);
       t.rekey_at.clear();
       changed = true;
@@ -287,7 +306,7 @@ struct Endpoint::Impl {
 
   static bool has_other_established(const Tunnel& t, const SaEntry& e) {
     for (const auto& s : t.sas)
-      if (&s != &e && s.sa->state() == IkeState::established) return true;
+      if (&s != &e && s.sa->state() == IkeState::established && !s.sa->superseded()) return true;
     return false;
   }
 
@@ -375,6 +394,11 @@ struct Endpoint::Impl {
   void rekey_due_children(Tunnel& t, int64_t now) {
     SaEntry* e = established(t);
     if (!e) return;
+    if (e->ike_rekey_at != 0 && now >= e->ike_rekey_at) {
+      e->ike_rekey_at = 0;
+      note(t, "rekeying the IKE SA (AWS performs the rekey)");
+      send_request(*e, e->sa->rekey_ike_request(), now);
+    }
     for (auto it = t.rekey_at.begin(); it != t.rekey_at.end();) {
       if (now < it->second) {
         ++it;
@@ -388,7 +412,7 @@ struct Endpoint::Impl {
 
   SaEntry* established(Tunnel& t) {
     for (auto& s : t.sas)
-      if (s.sa->state() == IkeState::established) return &s;
+      if (s.sa->state() == IkeState::established && !s.sa->superseded()) return &s;
     return nullptr;
   }
 
@@ -407,7 +431,7 @@ struct Endpoint::Impl {
     const int64_t timeout_ns = int64_t(t.spec.options.dpd_timeout_seconds) * 1'000'000'000;
     for (auto it = t.sas.begin(); it != t.sas.end(); ++it) {
       SaEntry& e = *it;
-      if (e.sa->state() != IkeState::established) continue;
+      if (e.sa->state() != IkeState::established || e.sa->superseded()) continue;
       const int64_t heard = std::max(e.last_heard_ns, last_esp_ns(t));
       if (!e.sa->request_outstanding()) {
         if (now - heard >= idle_ns) send_request(e, e.sa->liveness_request(), now);
@@ -529,12 +553,13 @@ nlohmann::json Endpoint::summary() const {
   auto& tunnels = j["tunnels"] = nlohmann::json::array();
   for (const auto& t : impl_->tunnels) {
     const IkeSa* established = nullptr;
-    bool negotiating = false;
+    bool negotiating = false, rekeying = false;
     for (const auto& s : t.sas) {
-      if (s.sa->state() == IkeState::established) established = s.sa.get();
+      if (s.sa->state() == IkeState::established && !s.sa->superseded()) established = s.sa.get();
+      else if (s.sa->superseded()) rekeying = true;
       else if (s.sa->state() != IkeState::failed) negotiating = true;
     }
-    const char* phase1 = established ? "Established" : negotiating ? "Negotiating" : "Down";
+    const char* phase1 = rekeying ? "Rekeying" : established ? "Established" : negotiating ? "Negotiating" : "Down";
     const char* phase2 = t.keys.rekey_pending() ? "Rekeying"
                          : t.keys.outbound()     ? "Established"
                          : established           ? "Negotiating"

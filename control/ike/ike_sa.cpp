@@ -96,12 +96,17 @@ bool IkeSa::derive_keys(std::span<const uint8_t> shared_secret, std::string& why
     return false;
   }
   const uint16_t encr = transform_id(ike_, transform::encr), integ = transform_id(ike_, transform::integ, integ_id::none);
-  keys_ = derive_ike_keys(*prf_, ni_, nr_, shared_secret, spi_i_, spi_r_, integ_key_len(integ),
-                          encr_key_len(encr, key_bits(ike_)));
+  use_keys(derive_ike_keys(*prf_, ni_, nr_, shared_secret, spi_i_, spi_r_, integ_key_len(integ),
+                           encr_key_len(encr, key_bits(ike_))));
+  return true;
+}
+
+void IkeSa::use_keys(const IkeKeys& keys) {
+  keys_ = keys;
+  const uint16_t encr = transform_id(ike_, transform::encr), integ = transform_id(ike_, transform::integ, integ_id::none);
   const SkKeys from_initiator{encr, integ, keys_.sk_ei, keys_.sk_ai}, from_responder{encr, integ, keys_.sk_er, keys_.sk_ar};
   in_keys_ = initiator() ? from_responder : from_initiator;
   out_keys_ = initiator() ? from_initiator : from_responder;
-  return true;
 }
 
 IkeSa::Outcome IkeSa::on_init(const Message& m, std::span<const uint8_t> bytes, const Endpoints& ep) {
@@ -217,7 +222,7 @@ IkeSa::Outcome IkeSa::on_auth(const Message& m, std::span<const uint8_t> bytes) 
   const uint32_t spi_in = random_spi();
   answer.spi = Bytes(4);
   store_be32(answer.spi.data(), spi_in);
-  const ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), {}, ni_, nr_);
+  const ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), {}, ni_, nr_, false);
   reply.push_back({payload::sa, false, encode_sa({answer})});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
   reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
@@ -226,7 +231,7 @@ IkeSa::Outcome IkeSa::on_auth(const Message& m, std::span<const uint8_t> bytes) 
 
 ChildSaKeys IkeSa::make_child(const Proposal& chosen, uint32_t spi_in, uint32_t spi_out,
                               std::span<const uint8_t> dh_secret, std::span<const uint8_t> ni,
-                              std::span<const uint8_t> nr) {
+                              std::span<const uint8_t> nr, bool we_asked) {
   ChildSaKeys child;
   child.spi_in = spi_in;
   child.spi_out = spi_out;
@@ -235,17 +240,19 @@ ChildSaKeys IkeSa::make_child(const Proposal& chosen, uint32_t spi_in, uint32_t 
   child.integ = transform_id(chosen, transform::integ, integ_id::none);
   child.esn = transform_id(chosen, transform::esn) == 1;
   const size_t el = encr_key_len(child.encr, child.key_bits), il = integ_key_len(child.integ);
-  // KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), initiator-to-responder keys first (RFC 7296 2.17).
+  // KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr), keys for the direction from the exchange's
+  // initiator first (RFC 7296 2.17). That is the IKE SA's initiator only in IKE_AUTH: a
+  // CREATE_CHILD_SA may come from either side, and after an IKE SA rekey the roles may differ.
   Bytes seed(dh_secret.begin(), dh_secret.end());
   seed.insert(seed.end(), ni.begin(), ni.end());
   seed.insert(seed.end(), nr.begin(), nr.end());
   const Bytes km = prf_plus(*prf_, keys_.sk_d, seed, 2 * (el + il));
   Bytes i_to_r_encr(km.begin(), km.begin() + long(el)), i_to_r_integ(km.begin() + long(el), km.begin() + long(el + il));
   Bytes r_to_i_encr(km.begin() + long(el + il), km.begin() + long(2 * el + il)), r_to_i_integ(km.begin() + long(2 * el + il), km.end());
-  child.encr_in = initiator() ? r_to_i_encr : i_to_r_encr;
-  child.integ_in = initiator() ? r_to_i_integ : i_to_r_integ;
-  child.encr_out = initiator() ? i_to_r_encr : r_to_i_encr;
-  child.integ_out = initiator() ? i_to_r_integ : r_to_i_integ;
+  child.encr_in = we_asked ? r_to_i_encr : i_to_r_encr;
+  child.integ_in = we_asked ? r_to_i_integ : i_to_r_integ;
+  child.encr_out = we_asked ? i_to_r_encr : r_to_i_encr;
+  child.integ_out = we_asked ? i_to_r_integ : r_to_i_integ;
   children_.emplace_back(child.spi_in, child.spi_out);
   return child;
 }
@@ -267,8 +274,7 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
   if (!sa || !nonce) return refuse(notify::invalid_syntax, {}, "CREATE_CHILD_SA without SA or Nonce");
   auto theirs = parse_sa(sa->body);
   if (!theirs || theirs->empty()) return refuse(notify::invalid_syntax, {}, "CREATE_CHILD_SA: bad SA payload");
-  if (theirs->front().protocol == Protocol::ike)
-    return refuse(notify::no_proposal_chosen, {}, "IKE SA rekey is not supported yet; No Proposal Match Found");
+  if (theirs->front().protocol == Protocol::ike) return on_ike_rekey(plain, h);
   auto kex = ke ? parse_ke(ke->body) : Unexpected(ParseError{"no KE"});
   auto chosen = select_proposal(cfg_.esp_proposals, theirs.value(), !ke);
   if (!chosen || chosen->theirs.spi.size() != 4) return refuse(notify::no_proposal_chosen, {}, "No Proposal Match Found (Child SA)");
@@ -298,7 +304,7 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
   const uint32_t spi_in = random_spi();
   answer.spi = Bytes(4);
   store_be32(answer.spi.data(), spi_in);
-  ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), secret, nonce->body, nr);
+  ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), secret, nonce->body, nr, false);
   child.rekeys_spi_in = rekeys;
   char rekeyed[64] = "";
   if (rekeys) std::snprintf(rekeyed, sizeof rekeyed, " (rekeys the Child SA with SPI 0x%08x)", *rekeys);
@@ -308,6 +314,59 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
   reply.push_back({payload::tsr, false, encode_ts({TrafficSelector::any_v4()})});
   return Outcome{seal_message(h, reply, out_keys_), child, {},
                  std::string("Child SA created") + (ke ? " with PFS" : "") + rekeyed};
+}
+
+IkeSa::Outcome IkeSa::on_ike_rekey(const Message& plain, const Header& h) {
+  auto refuse = [&](uint16_t type, Bytes data, std::string log) {
+    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, out_keys_),
+                   {}, {}, std::move(log)};
+  };
+  const Payload* nonce = plain.find(payload::nonce);
+  const Payload* ke = plain.find(payload::ke);
+  auto theirs = parse_sa(plain.find(payload::sa)->body);
+  auto chosen = theirs ? select_proposal(cfg_.ike_proposals, theirs.value()) : std::nullopt;
+  if (!chosen || chosen->theirs.spi.size() != 8 || load_be64(chosen->theirs.spi.data()) == 0)
+    return refuse(notify::no_proposal_chosen, {}, "No Proposal Match Found (IKE SA rekey)");
+  const uint16_t group = transform_id(chosen->ours, transform::dh);
+  auto kex = ke ? parse_ke(ke->body) : Unexpected(ParseError{"no KE"});
+  if (!kex || kex->group != group) return refuse(notify::invalid_ke_payload, be16(group), "IKE SA rekey KE is not group " + std::to_string(group));
+  auto dh = DiffieHellman::create(group);
+  auto secret = dh ? dh->shared_secret(kex->data) : Unexpected(std::string("group not available"));
+  if (!secret) return refuse(notify::invalid_syntax, {}, "IKE SA rekey KE refused: " + secret.error());
+  const Bytes nr = random_bytes(32);
+  uint64_t new_spi = 0;
+  while (new_spi == 0) new_spi = load_be64(random_bytes(8).data());
+  Proposal answer = chosen->ours;
+  answer.number = chosen->theirs.number;
+  answer.spi = Bytes(8);
+  store_be64(answer.spi.data(), new_spi);
+  Outcome out{seal_message(h, {{payload::sa, false, encode_sa({answer})}, {payload::nonce, false, nr},
+                               {payload::ke, false, encode_ke({group, dh->public_value()})}},
+                           out_keys_),
+              {}, {}, "IKE SA rekeyed by the peer; its successor carries the Child SAs"};
+  out.successor = make_successor(Role::responder, load_be64(chosen->theirs.spi.data()), new_spi, chosen->ours,
+                                 nonce->body, nr, secret.value());
+  return out;
+}
+
+std::unique_ptr<IkeSa> IkeSa::make_successor(Role role, uint64_t spi_i, uint64_t spi_r, const Proposal& chosen,
+                                             const Bytes& ni, const Bytes& nr, std::span<const uint8_t> secret) {
+  auto next = std::make_unique<IkeSa>(cfg_, role == Role::initiator ? spi_i : spi_r, role);
+  next->spi_i_ = spi_i;
+  next->spi_r_ = spi_r;
+  next->ike_ = chosen;
+  next->ni_ = ni;
+  next->nr_ = nr;
+  next->prf_ = prf_from_transform(transform_id(chosen, transform::prf));
+  if (!next->prf_) next->prf_ = prf_;
+  const uint16_t encr = transform_id(chosen, transform::encr), integ = transform_id(chosen, transform::integ, integ_id::none);
+  next->use_keys(derive_rekeyed_ike_keys(*prf_, keys_.sk_d, *next->prf_, ni, nr, secret, spi_i, spi_r,
+                                         integ_key_len(integ), encr_key_len(encr, key_bits(chosen))));
+  next->state_ = IkeState::established;
+  next->children_ = std::move(children_);
+  children_.clear();
+  superseded_ = true;
+  return next;
 }
 
 IkeSa::Outcome IkeSa::on_informational(const Message& m, std::span<const uint8_t> bytes) {

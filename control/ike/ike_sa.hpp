@@ -10,8 +10,8 @@
 // Once established both ends answer the peer's CREATE_CHILD_SA (new or rekeyed Child SAs, PFS
 // when KE is present) and INFORMATIONAL (liveness checks, DELETE), and send requests of their
 // own, one at a time (RFC 7296 2.3 window of 1): liveness checks, Child SA rekeys with PFS, and
-// DELETEs. A request is kept as bytes and resent unchanged until answered (retransmission timing
-// is the caller's). Not yet here: IKE SA rekey.
+// DELETEs, and IKE SA rekeys. A request is kept as bytes and resent unchanged until answered (retransmission timing
+// is the caller's). Either side may also rekey the IKE SA itself: a successor IkeSa takes over.
 #pragma once
 
 #include <cstdint>
@@ -68,8 +68,11 @@ class IkeSa {
     std::optional<ChildSaKeys> child;
     std::vector<uint32_t> deleted_spis_in;  // Child SAs that are gone (our inbound SPIs)
     std::string log;  // what happened, in AWS's wording where AWS has one
-    bool ike_sa_deleted = false;  // the peer deleted the IKE SA (and with it every Child SA)
+    bool ike_sa_deleted = false;  // the IKE SA is gone (with its Child SAs, unless superseded)
     bool answered = false;  // the datagram answered our own outstanding request
+    // An IKE SA rekey (either side asked) created this SA's successor, which now owns every
+    // Child SA; the old one lives until its DELETE.
+    std::unique_ptr<IkeSa> successor;
   };
 
   // A responder for an incoming IKE_SA_INIT; `spi` is our (responder) SPI.
@@ -88,6 +91,9 @@ class IkeSa {
   // CREATE_CHILD_SA rekeying the Child SA with this inbound SPI (PFS with the first DH group of
   // our ESP proposals); the answer's Outcome carries the new keys with rekeys_spi_in set.
   std::vector<uint8_t> rekey_child_request(uint32_t spi_in);
+  // CREATE_CHILD_SA rekeying this IKE SA (PFS with its DH group); the answer's Outcome carries
+  // the successor, and the DELETE of this SA follows on its own.
+  std::vector<uint8_t> rekey_ike_request();
   // INFORMATIONAL DELETE of one of our Child SAs (after our rekey).
   std::vector<uint8_t> delete_child_request(uint32_t spi_in);
   // An INFORMATIONAL DELETE of the whole IKE SA (we are going away); the SA is Down after it.
@@ -99,6 +105,7 @@ class IkeSa {
   const std::vector<uint8_t>& outstanding_request() const { return our_request_; }
 
   Role role() const { return role_; }
+  bool superseded() const { return superseded_; }  // rekeyed: a successor took over
   IkeState state() const { return state_; }
   uint64_t spi_i() const { return spi_i_; }
   uint64_t spi_r() const { return spi_r_; }
@@ -107,9 +114,9 @@ class IkeSa {
   std::vector<uint32_t> child_spis_in() const;
 
  private:
-  enum class Pending { none, init, auth, rekey, informational };
+  enum class Pending { none, init, auth, rekey, rekey_ike, informational };
   struct Queued {
-    enum Kind { liveness, rekey, delete_child } kind;
+    enum Kind { liveness, rekey, delete_child, rekey_ike, delete_ike } kind;
     uint32_t spi_in;
   };
 
@@ -129,6 +136,12 @@ class IkeSa {
   Outcome on_init_response(const Message& m, const Endpoints& ep);
   Outcome on_auth_response(const std::vector<Payload>& inner);
   Outcome on_rekey_response(const std::vector<Payload>& inner);
+  Outcome on_ike_rekey(const Message& plain, const Header& response_header);
+  Outcome on_ike_rekey_response(const std::vector<Payload>& inner);
+  // The IKE SA that replaces this one after a rekey; `role`: whoever asked for the rekey is its
+  // initiator (RFC 7296 2.18). Child SAs move over.
+  std::unique_ptr<IkeSa> make_successor(Role role, uint64_t spi_i, uint64_t spi_r, const Proposal& chosen,
+                                        const Bytes& ni, const Bytes& nr, std::span<const uint8_t> secret);
   Outcome on_informational_response(const std::vector<Payload>& inner);
   std::vector<uint8_t> auth_request();
   std::vector<uint8_t> send_request(Exchange ex, const std::vector<Payload>& payloads, Pending what);
@@ -136,9 +149,11 @@ class IkeSa {
 
   // Key material after IKE_SA_INIT, either role.
   bool derive_keys(std::span<const uint8_t> shared_secret, std::string& why);
-  // Keys for a chosen ESP proposal; `dh_secret` is g^ir for PFS, else empty.
+  void use_keys(const IkeKeys& keys);
+  // Keys for a chosen ESP proposal; `dh_secret` is g^ir for PFS, else empty. `we_asked`: we
+  // sent the request of the exchange that creates it (its Ni is ours), which decides the order.
   ChildSaKeys make_child(const Proposal& chosen, uint32_t spi_in, uint32_t spi_out, std::span<const uint8_t> dh_secret,
-                         std::span<const uint8_t> ni, std::span<const uint8_t> nr);
+                         std::span<const uint8_t> ni, std::span<const uint8_t> nr, bool we_asked);
   Outcome notify_reply(const Header& request, uint16_t type, Bytes data, std::string log, bool encrypted);
   static uint32_t random_spi();
 
@@ -170,6 +185,14 @@ class IkeSa {
     std::unique_ptr<DiffieHellman> dh;
   };
   std::optional<RekeyInFlight> rekey_;
+  struct IkeRekeyInFlight {
+    uint64_t new_spi;
+    Bytes ni;
+    std::unique_ptr<DiffieHellman> dh;
+  };
+  std::optional<IkeRekeyInFlight> ike_rekey_;
+  bool superseded_ = false;
+  bool deleting_ike_ = false;  // our outstanding INFORMATIONAL deletes this IKE SA
   std::vector<std::pair<uint32_t, uint32_t>> children_;  // (our inbound SPI, their inbound SPI)
 };
 

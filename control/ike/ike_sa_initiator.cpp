@@ -114,6 +114,7 @@ IkeSa::Outcome IkeSa::on_response(const Message& m, std::span<const uint8_t> byt
   switch (what) {
     case Pending::auth: out = on_auth_response(inner.value()); break;
     case Pending::rekey: out = on_rekey_response(inner.value()); break;
+    case Pending::rekey_ike: out = on_ike_rekey_response(inner.value()); break;
     case Pending::informational: out = on_informational_response(inner.value()); break;
     case Pending::none:
     case Pending::init: break;
@@ -241,7 +242,7 @@ IkeSa::Outcome IkeSa::on_auth_response(const std::vector<Payload>& inner) {
     out.log = "IKE SA established with " + id->to_string() + "; the Child SA answer is unusable (proposal or TS)";
     return out;
   }
-  out.child = make_child(chosen->ours, auth_child_spi_, load_be32(chosen->theirs.spi.data()), {}, ni_, nr_);
+  out.child = make_child(chosen->ours, auth_child_spi_, load_be32(chosen->theirs.spi.data()), {}, ni_, nr_, true);
   out.child->we_initiated = true;
   out.log = "IKE SA and Child SA established with " + id->to_string();
   return out;
@@ -259,6 +260,15 @@ std::vector<uint8_t> IkeSa::rekey_child_request(uint32_t spi_in) {
     return {};
   }
   return build_queued({Queued::rekey, spi_in});
+}
+
+std::vector<uint8_t> IkeSa::rekey_ike_request() {
+  if (state_ != IkeState::established || superseded_) return {};
+  if (request_outstanding()) {
+    queue_.push_back({Queued::rekey_ike, 0});
+    return {};
+  }
+  return build_queued({Queued::rekey_ike, 0});
 }
 
 std::vector<uint8_t> IkeSa::delete_child_request(uint32_t spi_in) {
@@ -284,6 +294,27 @@ std::vector<uint8_t> IkeSa::build_queued(const Queued& q) {
   switch (q.kind) {
     case Queued::liveness:
       return send_request(Exchange::informational, {}, Pending::informational);
+    case Queued::delete_ike:
+      deleting_ike_ = true;
+      return send_request(Exchange::informational, {{payload::del, false, encode_delete({Protocol::ike, {}})}},
+                          Pending::informational);
+    case Queued::rekey_ike: {
+      if (superseded_) return {};
+      IkeRekeyInFlight r{0, random_bytes(32), DiffieHellman::create(transform_id(ike_, transform::dh))};
+      while (r.new_spi == 0) r.new_spi = load_be64(random_bytes(8).data());
+      if (!r.dh) return {};
+      Bytes spi(8);
+      store_be64(spi.data(), r.new_spi);
+      // The current suite first: the peer accepted it once already.
+      std::vector<Proposal> ours{ike_};
+      for (const auto& p : cfg_.ike_proposals)
+        if (p.transforms != ike_.transforms) ours.push_back(p);
+      std::vector<Payload> p{{payload::sa, false, encode_sa(offer(ours, spi, false))},
+                             {payload::nonce, false, r.ni},
+                             {payload::ke, false, encode_ke({r.dh->group(), r.dh->public_value()})}};
+      ike_rekey_ = std::move(r);
+      return send_request(Exchange::create_child_sa, p, Pending::rekey_ike);
+    }
     case Queued::delete_child:
       if (child == children_.end()) return {};
       return send_request(Exchange::informational, {{payload::del, false, encode_delete({Protocol::esp, {spi_bytes(q.spi_in)}})}},
@@ -330,7 +361,7 @@ IkeSa::Outcome IkeSa::on_rekey_response(const std::vector<Payload>& inner) {
     out.log = "Child SA rekey answer unusable (proposal, nonce or KE)";
     return out;
   }
-  out.child = make_child(chosen->ours, r->new_spi_in, load_be32(chosen->theirs.spi.data()), secret, r->ni, nonce->body);
+  out.child = make_child(chosen->ours, r->new_spi_in, load_be32(chosen->theirs.spi.data()), secret, r->ni, nonce->body, true);
   out.child->rekeys_spi_in = r->old_spi_in;
   out.child->we_initiated = true;
   char buf[96];
@@ -342,8 +373,43 @@ IkeSa::Outcome IkeSa::on_rekey_response(const std::vector<Payload>& inner) {
   return out;
 }
 
+IkeSa::Outcome IkeSa::on_ike_rekey_response(const std::vector<Payload>& inner) {
+  Outcome out;
+  auto r = std::move(ike_rekey_);
+  ike_rekey_.reset();
+  if (!r) return out;
+  if (const uint16_t err = error_notify(inner)) {
+    out.log = "IKE SA rekey refused by the peer: " + notify_name(err);
+    return out;
+  }
+  const Payload* sa = find(inner, payload::sa);
+  const Payload* nonce = find(inner, payload::nonce);
+  const Payload* ke = find(inner, payload::ke);
+  auto theirs = sa ? parse_sa(sa->body) : Unexpected(ParseError{"no SA"});
+  auto chosen = theirs && theirs->size() == 1 ? select_proposal(cfg_.ike_proposals, theirs.value()) : std::nullopt;
+  auto kex = ke ? parse_ke(ke->body) : Unexpected(ParseError{"no KE"});
+  auto secret = kex && kex->group == r->dh->group() ? r->dh->shared_secret(kex->data) : Unexpected(std::string("no KE of our group"));
+  if (!chosen || chosen->theirs.spi.size() != 8 || load_be64(chosen->theirs.spi.data()) == 0 || !nonce ||
+      nonce->body.size() < 16 || !secret || transform_id(chosen->ours, transform::dh) != r->dh->group()) {
+    out.log = "IKE SA rekey answer unusable (proposal, SPI, nonce or KE)";
+    return out;
+  }
+  out.successor = make_successor(Role::initiator, r->new_spi, load_be64(chosen->theirs.spi.data()), chosen->ours, r->ni,
+                                 nonce->body, secret.value());
+  out.log = "IKE SA rekeyed by us; its successor carries the Child SAs";
+  queue_.clear();  // what was waiting belongs to the successor now
+  queue_.push_front({Queued::delete_ike, 0});
+  return out;
+}
+
 IkeSa::Outcome IkeSa::on_informational_response(const std::vector<Payload>& inner) {
   Outcome out;
+  if (deleting_ike_) {
+    state_ = IkeState::idle;
+    out.ike_sa_deleted = true;
+    out.log = "old IKE SA deleted";
+    return out;
+  }
   for (const auto& p : inner) {
     if (p.type != payload::del) continue;
     auto d = parse_delete(p.body);

@@ -35,6 +35,7 @@ struct TunnelOptions {
   // Not an AWS option: labs and tests that want to watch vpngw rekey every few seconds instead of
   // after phase2_lifetime_seconds minus the margin. 0: AWS's timers.
   uint32_t lab_child_rekey_seconds = 0;
+  uint32_t lab_ike_rekey_seconds = 0;  // the same for the IKE SA (phase 1)
 };
 
 // AWS's allowed values, in AWS's order, for messages and validation.

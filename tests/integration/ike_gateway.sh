@@ -20,11 +20,12 @@ cleanup() {
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
   done
-  rm -rf "$WORK"
+  [ -n "${KEEP:-}" ] && rm -rf /tmp/ikegw-debug && cp -r "$WORK" /tmp/ikegw-debug; rm -rf "$WORK"
 }
 trap cleanup EXIT
 fail() {
   echo "FAIL: $*" >&2
+  "$VPNGW" ctl -s "$WORK/aws.sock" stats 2>/dev/null | jq -c '.counters' >&2 || true
   tail -n 40 "$WORK/vpngw.log" "$WORK/cgw/charon.log" >&2 2>/dev/null || true
   exit 1
 }
@@ -57,6 +58,7 @@ peer = "198.51.100.2"
 pre_shared_key = "$PSK"
 phase2_dh_group_numbers = [14, 19]
 dpd_timeout_seconds = 30
+lab_ike_rekey_seconds = 7
 [[route]]
 prefix = "10.20.0.0/16"
 tunnel = "tunnel1"
@@ -133,6 +135,17 @@ lost=$(jq -r '.end.sum.lost_packets' "$WORK/iperf.json"); sent=$(jq -r '.end.sum
 [ "$lost" = 0 ] || fail "UDP stream towards on-prem lost $lost of $sent datagrams over $rekeys rekeys"
 echo "ok: $rekeys Child SA rekeys under a 2000 pps UDP stream vpngw -> strongSwan: $sent sent, 0 lost"
 
+# IKE SA rekeys both ways: vpngw's every 7 s (lab_ike_rekey_seconds) ran during the streams above;
+# now strongSwan rekeys it too. Traffic keeps flowing over the moved Child SA.
+ours=$(grep -c "IKE SA rekeyed by us" "$WORK/vpngw.log" || true)
+[ "$ours" -ge 2 ] || fail "vpngw rekeyed the IKE SA only $ours times in ~25 s"
+swan_ctl $P-cgw "$WORK/cgw" --rekey --ike tunnel1 >/dev/null || fail "swanctl --rekey --ike"
+for _ in $(seq 25); do grep -q "IKE SA rekeyed by the peer" "$WORK/vpngw.log" && break; sleep 0.2; done
+grep -q "IKE SA rekeyed by the peer" "$WORK/vpngw.log" || fail "strongSwan's IKE SA rekey did not reach vpngw"
+in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping after the IKE SA rekeys"
+[ "$(swan_ctl $P-cgw "$WORK/cgw" --list-sas | grep -c ESTABLISHED)" = 1 ] || fail "strongSwan does not have exactly one IKE SA"
+echo "ok: IKE SA rekeyed $ours times by vpngw (during the streams above) and once by strongSwan; traffic flows"
+
 # vpngw restarts: it deletes the IKE SA on the way out; strongSwan (close_action = start) re-initiates.
 kill -TERM $VPNGW_PID; wait $VPNGW_PID || true
 grep -q "shutting down" "$WORK/vpngw.log" || fail "vpngw did not stop on SIGTERM"
@@ -153,10 +166,11 @@ ike_json | jq -r '.tunnels[0].log[]' | grep -q "AWS tunnel DPD timed out after" 
   fail "the dead tunnel still has an outbound SA in the data plane"
 echo "ok: DPD declared the killed strongSwan dead after $secs s (10 s idle + 30 s timeout); tunnel Down"
 
-# The other direction: vpngw initiates (startup action start) and strongSwan only responds.
+# The other direction: vpngw initiates (startup action start) and strongSwan only responds; now
+# vpngw rekeys the Child SA every 3 s (lab_child_rekey_seconds) and strongSwan does not.
 kill -TERM $VPNGW_PID; wait $VPNGW_PID || true
-sed -i 's/^dpd_timeout_seconds = 30$/dpd_timeout_seconds = 30\nstartup_action = "start"/' "$WORK/aws.toml"
-sed -i 's/start_action = start/start_action = none/' "$WORK/cgw/swanctl.conf"
+sed -i 's/^dpd_timeout_seconds = 30$/dpd_timeout_seconds = 30\nstartup_action = "start"\nlab_child_rekey_seconds = 3/' "$WORK/aws.toml"
+sed -i -e 's/start_action = start/start_action = none/' -e 's/^\( *rekey_time = \)3s/\13000s/' "$WORK/cgw/swanctl.conf"
 swan_start $P-cgw "$WORK/cgw" || fail "charon (responder)"
 start_vpngw
 wait_state Established Established 20
@@ -165,3 +179,12 @@ for _ in $(seq 20); do in_ns $P-cgw ping -c 1 -W 1 10.10.0.1 >/dev/null 2>&1 && 
 in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping with vpngw as the initiator"
 ike_json | jq -r '.tunnels[0].log[]' | grep -q "initiating IKE_SA_INIT" || fail "vpngw did not initiate"
 echo "ok: vpngw initiated (startup action start) and strongSwan as responder established the tunnel; ping crosses"
+in_ns $P-cgw iperf3 -s -1 -B 10.20.0.1 >/dev/null 2>&1 &
+sleep 0.5
+rekeys0=$(ike_field child_sa_rekeys)
+in_ns $P-vpc iperf3 -c 10.20.0.1 -u -b 16M -l 1000 -t 8 --json >"$WORK/iperf2.json" || fail "iperf3 UDP (vpngw rekeying)"
+rekeys=$(( $(ike_field child_sa_rekeys) - rekeys0 ))
+lost=$(jq -r '.end.sum.lost_packets' "$WORK/iperf2.json"); sent=$(jq -r '.end.sum.packets' "$WORK/iperf2.json")
+[ "$rekeys" -ge 2 ] || fail "vpngw rekeyed the Child SA only $rekeys times in 8 s"
+[ "$lost" = 0 ] || fail "lost $lost of $sent datagrams while vpngw rekeyed the Child SA $rekeys times"
+echo "ok: vpngw rekeyed the Child SA $rekeys times itself (AWS performs the rekey) under 2000 pps: $sent sent, 0 lost"

@@ -329,12 +329,27 @@ struct Pair {
   std::vector<std::string> log;
 
   // Delivers `bytes` to `to` and everything that follows from it, until nobody has anything to say.
+  std::unique_ptr<IkeSa> old_cgw, old_aws;  // superseded by an IKE SA rekey, until deleted
+
+  // Sends to the side's current SA, or to its superseded one when the SPIs say so.
+  IkeSa& target(bool to_aws_side, std::span<const uint8_t> bytes) {
+    auto& cur = to_aws_side ? aws : cgw;
+    auto& old = to_aws_side ? old_aws : old_cgw;
+    auto h = parse_header(bytes);
+    if (old && h && h->spi_i == old->spi_i() && h->spi_r == old->spi_r()) return *old;
+    return *cur;
+  }
+
   void run(std::vector<uint8_t> bytes, bool to_aws_side) {
     for (int hops = 0; !bytes.empty() && hops < 20; ++hops) {
-      IkeSa& peer = to_aws_side ? *aws : *cgw;
+      IkeSa& peer = target(to_aws_side, bytes);
       auto out = peer.handle(bytes, to_aws_side ? to_aws : to_cgw);
       log.push_back(out.log);
       if (out.child) (to_aws_side ? aws_child : cgw_child) = out.child;
+      if (out.successor) {
+        (to_aws_side ? old_aws : old_cgw) = std::move(to_aws_side ? aws : cgw);
+        (to_aws_side ? aws : cgw) = std::move(out.successor);
+      }
       bytes = !out.reply.empty() ? out.reply : peer.next_request();
       to_aws_side = !to_aws_side;
       if (bytes.empty()) break;
@@ -422,6 +437,39 @@ TEST(IkeSaPair, EitherSideRekeysWithPfsThenDeletesTheOldSa) {
   p.run(p.aws->liveness_request(), false);
   EXPECT_FALSE(p.cgw->request_outstanding());
   EXPECT_FALSE(p.aws->request_outstanding());
+}
+
+TEST(IkeSaPair, IkeSaRekeyMovesChildSasToTheSuccessorAndDeletesTheOld) {
+  Pair p;
+  p.establish();
+  const auto child = *p.aws_child;
+  const uint64_t old_spi_i = p.cgw->spi_i();
+
+  // AWS (the IKE SA's responder) rekeys the IKE SA: it becomes the new SA's initiator.
+  p.run(p.aws->rekey_ike_request(), false);
+  ASSERT_TRUE(p.old_aws && p.old_cgw) << testing::PrintToString(p.log);
+  EXPECT_TRUE(p.old_aws->superseded());
+  EXPECT_EQ(p.old_aws->state(), IkeState::idle) << "the old IKE SA is deleted after the rekey";
+  EXPECT_EQ(p.old_cgw->state(), IkeState::idle);
+  EXPECT_EQ(p.aws->role(), IkeSa::Role::initiator);
+  EXPECT_EQ(p.cgw->role(), IkeSa::Role::responder);
+  EXPECT_NE(p.cgw->spi_i(), old_spi_i);
+  EXPECT_EQ(p.aws->spi_i(), p.cgw->spi_i());
+  EXPECT_EQ(p.aws->child_spis_in(), std::vector<uint32_t>{child.spi_in}) << "Child SAs move to the successor";
+
+  // The successors work: both sides' requests open with the new keys.
+  p.run(p.cgw->rekey_child_request(p.cgw_child->spi_in), true);
+  EXPECT_EQ(p.aws_child->rekeys_spi_in, child.spi_in) << testing::PrintToString(p.log);
+  expect_paired(*p.cgw_child, *p.aws_child);
+  p.run(p.aws->liveness_request(), false);
+  EXPECT_FALSE(p.aws->request_outstanding());
+
+  // And the customer gateway side rekeys it again.
+  p.run(p.cgw->rekey_ike_request(), true);
+  EXPECT_EQ(p.cgw->role(), IkeSa::Role::initiator);
+  EXPECT_EQ(p.aws->state(), IkeState::established);
+  p.run(p.aws->liveness_request(), false);
+  EXPECT_FALSE(p.aws->request_outstanding()) << testing::PrintToString(p.log);
 }
 
 }  // namespace
