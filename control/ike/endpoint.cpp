@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/bytes.hpp"
+#include "control/ike/cookie.hpp"
 #include "dataplane/udp_socket.hpp"
 
 namespace vpngw::ike {
@@ -27,6 +28,8 @@ namespace {
 using boost::asio::ip::udp;
 
 constexpr size_t kMaxHalfOpenPerTunnel = 8;  // IKE_SA_INITs waiting for IKE_AUTH
+constexpr size_t kCookieThreshold = 4;       // from this many half-open SAs on, demand a cookie
+constexpr int64_t kCookieSecretLifetimeNs = 300'000'000'000;
 constexpr int64_t kHalfOpenTimeoutNs = 30'000'000'000;
 constexpr size_t kLogLines = 32;
 constexpr size_t kNonEspMarker = 4;
@@ -113,7 +116,9 @@ struct Endpoint::Impl {
   std::array<uint8_t, 65536> rx_buf;
   udp::endpoint rx_from;
   std::mt19937_64 rng{std::random_device{}()};
-  uint64_t dropped_unknown_peer = 0, dropped_malformed = 0, dropped_half_open = 0;
+  uint64_t dropped_unknown_peer = 0, dropped_malformed = 0, dropped_half_open = 0, cookies_sent = 0;
+  CookieJar cookies;
+  int64_t cookie_rotated_ns = monotonic_ns();
   bool stopped = false;
 
   Impl(boost::asio::io_context& io_, EndpointConfig c, ControlInbox& in, std::vector<TunnelSpec> specs,
@@ -195,6 +200,7 @@ struct Endpoint::Impl {
       if (!e) {
         size_t half_open = 0;
         for (const auto& s : t->sas) half_open += s.sa->state() != IkeState::established;
+        if (half_open >= kCookieThreshold && !cookie_ok(bytes, h.value(), src)) return;
         if (half_open >= kMaxHalfOpenPerTunnel) {
           ++dropped_half_open;
           return;
@@ -231,6 +237,28 @@ struct Endpoint::Impl {
       else send(e->source, out.reply);
     }
     apply(*t, *e, out, now);  // may erase e
+  }
+
+  // Under load an IKE_SA_INIT must bring back the cookie we handed its source address (RFC 7296
+  // 2.6); without one it gets a COOKIE and no state. False: answered (or dropped), stop here.
+  bool cookie_ok(std::span<const uint8_t> bytes, const Header& h, const Source& src) {
+    auto m = parse_message(bytes);
+    const Payload* nonce = m ? m->find(payload::nonce) : nullptr;
+    if (!nonce) {
+      ++dropped_malformed;
+      return false;
+    }
+    const uint32_t ip = ntohl(src.addr.sin_addr.s_addr);
+    const Payload* first = m->payloads.empty() ? nullptr : &m->payloads.front();
+    auto n = first && first->type == payload::notify ? parse_notify(first->body) : Unexpected(ParseError{"no notify"});
+    if (n && n->type == notify::cookie && cookies.valid(n->data, h.spi_i, nonce->body, ip)) return true;
+    Header answer = h;
+    answer.spi_r = 0;
+    answer.flags = kFlagResponse;
+    send(src, encode_message(answer, {{payload::notify, false,
+                                       encode_notify({Protocol::ike, {}, notify::cookie, cookies.make(h.spi_i, nonce->body, ip)})}}));
+    ++cookies_sent;
+    return false;
   }
 
   uint64_t random_nonzero() {
@@ -347,6 +375,10 @@ struct Endpoint::Impl {
   void on_tick() {
     const int64_t now = monotonic_ns();
     bool changed = false;
+    if (now - cookie_rotated_ns > kCookieSecretLifetimeNs) {
+      cookies.rotate();
+      cookie_rotated_ns = now;
+    }
     for (auto& t : tunnels) {
       changed |= t.keys.poll(now);
       std::erase_if(t.sas, [&](const SaEntry& s) {
@@ -584,6 +616,7 @@ nlohmann::json Endpoint::summary() const {
   j["dropped"] = {{"unknown_peer", impl_->dropped_unknown_peer},
                   {"malformed_or_unknown_spi", impl_->dropped_malformed},
                   {"half_open_limit", impl_->dropped_half_open}};
+  j["cookies_sent"] = impl_->cookies_sent;
   return j;
 }
 

@@ -84,6 +84,19 @@ wait_state() {  # wait_state PHASE1 PHASE2 SECONDS
 counter() { "$VPNGW" ctl -s "$WORK/aws.sock" stats | jq -r ".counters.$1"; }
 
 start_vpngw
+# Half-open IKE SAs pile up first (IKE_SA_INITs that never continue, as in a flood): from the
+# fourth on vpngw answers with a COOKIE and keeps no state, and strongSwan must come back with it.
+in_ns $P-cgw python3 - <<'PY'
+import os, socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(6):
+    nonce = os.urandom(32)
+    body = struct.pack(">BBH", 0, 0, 4 + len(nonce)) + nonce
+    hdr = os.urandom(8) + bytes(8) + struct.pack(">BBBBII", 40, 0x20, 34, 0x08, 0, 28 + len(body))
+    s.sendto(hdr + body, ("198.51.100.1", 500))
+PY
+for _ in $(seq 20); do [ "$(ike_json | jq -r .cookies_sent)" -ge 2 ] && break; sleep 0.1; done
+[ "$(ike_json | jq -r .cookies_sent)" -ge 2 ] || fail "no COOKIE answered to the IKE_SA_INIT flood"
 # strongSwan runs the file `vpngw ike export-cgw` writes, with only the Child SA timers shortened
 # so that the test sees rekeys every 3 s.
 mkdir -p "$WORK/cgw"
@@ -98,6 +111,9 @@ in_ns $P-cgw ip route add 10.10.0.0/16 dev ipsec0 src 10.20.0.1
 # AWS's order picks the lowest configured value the peer offers: AES128 (CBC) with SHA1.
 transform=$(ike_field child_sa.transform)
 [ "$transform" = "AES128-CBC/HMAC-SHA1-96" ] || fail "negotiated ESP transform $transform, wanted AES128-CBC/HMAC-SHA1-96"
+cookies=$(ike_json | jq -r .cookies_sent)
+[ "$cookies" -ge 3 ] || fail "strongSwan got in without a cookie although $cookies were handed out"
+echo "ok: under a half-open flood vpngw demanded cookies ($cookies sent) and strongSwan came back with one"
 echo "ok: strongSwan initiated; vpngw reports TunnelIKEPhase1State/Phase2State Established/Established, ESP $transform"
 
 in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping across the negotiated tunnel"

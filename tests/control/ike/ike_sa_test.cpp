@@ -439,6 +439,25 @@ TEST(IkeSaPair, EitherSideRekeysWithPfsThenDeletesTheOldSa) {
   EXPECT_FALSE(p.aws->request_outstanding());
 }
 
+TEST(IkeSaPair, InitiatorSendsTheCookieBackFirst) {
+  Pair p;
+  p.cgw = std::make_unique<IkeSa>(p.cgw_cfg, 0x1111, IkeSa::Role::initiator);
+  p.aws = std::make_unique<IkeSa>(p.aws_cfg, 0x2222);
+  const auto first = p.cgw->start(p.to_aws);
+  Header h = parse_header(first).value();
+  h.flags = kFlagResponse;
+  const Bytes cookie(33, 0xc0);
+  auto out = p.cgw->handle(encode_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, notify::cookie, cookie})}}),
+                           p.to_cgw);
+  ASSERT_FALSE(out.reply.empty()) << out.log;
+  auto again = parse_message(out.reply);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->payloads.front().type, payload::notify) << "RFC 7296 2.6: the COOKIE comes first";
+  EXPECT_EQ(parse_notify(again->payloads.front().body)->data, cookie);
+  p.run(out.reply, true);
+  EXPECT_EQ(p.cgw->state(), IkeState::established) << testing::PrintToString(p.log);
+}
+
 TEST(IkeSaPair, IkeSaRekeyMovesChildSasToTheSuccessorAndDeletesTheOld) {
   Pair p;
   p.establish();
