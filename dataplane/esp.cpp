@@ -23,6 +23,40 @@ size_t build_aad(uint8_t aad[12], uint32_t spi, uint64_t seq, bool esn) {
 
 constexpr size_t kCbcHeadroom = kEspHeaderLen + kCbcBlock;
 
+// Self-describing padding 1, 2, 3... then pad length and next header (RFC 4303 2.4).
+void write_trailer(uint8_t* trailer, size_t pad, uint8_t next_header) {
+  for (size_t i = 0; i < pad; ++i) trailer[i] = uint8_t(i + 1);
+  trailer[pad] = uint8_t(pad);
+  trailer[pad + 1] = next_header;
+}
+
+struct Trailer {
+  size_t inner_len;
+  uint8_t next_header;
+};
+
+// The decrypted payload's trailer, checked byte for byte.
+Result<Trailer, EspError> read_trailer(const uint8_t* ct, size_t ct_len) {
+  const uint8_t pad = ct[ct_len - 2];
+  const uint8_t next_header = ct[ct_len - 1];
+  if (size_t(pad) + 2 > ct_len) return Unexpected(EspError::bad_padding);
+  const size_t inner_len = ct_len - 2 - pad;
+  for (size_t i = 0; i < pad; ++i)
+    if (ct[inner_len + i] != uint8_t(i + 1)) return Unexpected(EspError::bad_padding);
+  return Trailer{inner_len, next_header};
+}
+
+// The full sequence number, or why the window refuses it (checked before any crypto).
+Result<uint64_t, EspError> check_replay(InboundSa& sa, const uint8_t* packet) {
+  const uint64_t seq = sa.window.infer(load_be32(packet + 4), sa.esn);
+  switch (sa.window.check(seq)) {
+    case ReplayWindow::Verdict::ok: return seq;
+    case ReplayWindow::Verdict::replayed: return Unexpected(EspError::replayed);
+    case ReplayWindow::Verdict::too_old: return Unexpected(EspError::too_old);
+  }
+  return Unexpected(EspError::replayed);
+}
+
 std::optional<uint32_t> seq_hi(uint64_t seq, bool esn) {
   return esn ? std::optional<uint32_t>(uint32_t(seq >> 32)) : std::nullopt;
 }
@@ -40,10 +74,7 @@ Result<size_t, EspError> seal_cbc(OutboundSa& sa, std::span<uint8_t> buf, size_t
   store_be32(p + 4, uint32_t(seq));
   // CBC needs an unpredictable IV (RFC 3602 2.3), not a counter.
   if (RAND_bytes(p + kEspHeaderLen, int(kCbcBlock)) != 1) return Unexpected(EspError::crypto);
-  uint8_t* trailer = p + kCbcHeadroom + inner_len;
-  for (size_t i = 0; i < pad; ++i) trailer[i] = uint8_t(i + 1);
-  trailer[pad] = uint8_t(pad);
-  trailer[pad + 1] = next_header;
+  write_trailer(p + kCbcHeadroom + inner_len, pad, next_header);
   if (!c.encrypt(p + kEspHeaderLen, {p + kCbcHeadroom, ct_len}) ||
       !c.icv({p, kCbcHeadroom + ct_len}, seq_hi(seq, sa.esn), p + kCbcHeadroom + ct_len))
     return Unexpected(EspError::crypto);
@@ -56,25 +87,18 @@ Result<EspOpened, EspError> open_cbc(InboundSa& sa, std::span<uint8_t> packet) {
   const size_t ct_len = packet.size() - kCbcHeadroom - c.icv_len();
   if (ct_len % kCbcBlock != 0) return Unexpected(EspError::malformed);
   uint8_t* p = packet.data();
-  const uint64_t seq = sa.window.infer(load_be32(p + 4), sa.esn);
-  switch (sa.window.check(seq)) {
-    case ReplayWindow::Verdict::ok: break;
-    case ReplayWindow::Verdict::replayed: return Unexpected(EspError::replayed);
-    case ReplayWindow::Verdict::too_old: return Unexpected(EspError::too_old);
-  }
+  auto checked = check_replay(sa, p);
+  if (!checked) return Unexpected(checked.error());
+  const uint64_t seq = checked.value();
   // Encrypt-then-MAC: authenticate before touching the ciphertext.
   if (!c.verify({p, kCbcHeadroom + ct_len}, seq_hi(seq, sa.esn), p + kCbcHeadroom + ct_len))
     return Unexpected(EspError::bad_icv);
   sa.window.accept(seq);
   uint8_t* ct = p + kCbcHeadroom;
   if (!c.decrypt(p + kEspHeaderLen, {ct, ct_len})) return Unexpected(EspError::crypto);
-  const uint8_t pad = ct[ct_len - 2];
-  const uint8_t next_header = ct[ct_len - 1];
-  if (size_t(pad) + 2 > ct_len) return Unexpected(EspError::bad_padding);
-  const size_t inner_len = ct_len - 2 - pad;
-  for (size_t i = 0; i < pad; ++i)
-    if (ct[inner_len + i] != uint8_t(i + 1)) return Unexpected(EspError::bad_padding);
-  return EspOpened{kCbcHeadroom, inner_len, next_header, seq};
+  auto trailer = read_trailer(ct, ct_len);
+  if (!trailer) return Unexpected(trailer.error());
+  return EspOpened{kCbcHeadroom, trailer->inner_len, trailer->next_header, seq};
 }
 
 }  // namespace
@@ -119,10 +143,7 @@ Result<size_t, EspError> esp_seal_at(OutboundSa& sa, std::span<uint8_t> buf, siz
   store_be32(p, sa.spi);
   store_be32(p + 4, uint32_t(seq));
   store_be64(p + kEspHeaderLen, iv);
-  uint8_t* trailer = p + kEspHeadroom + inner_len;
-  for (size_t i = 0; i < pad; ++i) trailer[i] = uint8_t(i + 1);
-  trailer[pad] = uint8_t(pad);
-  trailer[pad + 1] = next_header;
+  write_trailer(p + kEspHeadroom + inner_len, pad, next_header);
 
   uint8_t aad[12];
   const size_t aad_len = build_aad(aad, sa.spi, seq, sa.esn);
@@ -144,12 +165,9 @@ Result<EspOpened, EspError> esp_open(InboundSa& sa, std::span<uint8_t> packet) {
   if (ct_len % 4 != 0) return Unexpected(EspError::malformed);  // RFC 4303 2.4 alignment
 
   uint8_t* p = packet.data();
-  const uint64_t seq = sa.window.infer(load_be32(p + 4), sa.esn);
-  switch (sa.window.check(seq)) {
-    case ReplayWindow::Verdict::ok: break;
-    case ReplayWindow::Verdict::replayed: return Unexpected(EspError::replayed);
-    case ReplayWindow::Verdict::too_old: return Unexpected(EspError::too_old);
-  }
+  auto checked = check_replay(sa, p);
+  if (!checked) return Unexpected(checked.error());
+  const uint64_t seq = checked.value();
 
   uint8_t aad[12];
   const size_t aad_len = build_aad(aad, sa.spi, seq, sa.esn);
@@ -159,15 +177,9 @@ Result<EspOpened, EspError> esp_open(InboundSa& sa, std::span<uint8_t> packet) {
   }
   // Authentic: only now may the window move (RFC 4303 3.4.3).
   sa.window.accept(seq);
-
-  const uint8_t pad = ct[ct_len - 2];
-  const uint8_t next_header = ct[ct_len - 1];
-  if (size_t(pad) + 2 > ct_len) return Unexpected(EspError::bad_padding);
-  const size_t inner_len = ct_len - 2 - pad;
-  for (size_t i = 0; i < pad; ++i) {
-    if (ct[inner_len + i] != uint8_t(i + 1)) return Unexpected(EspError::bad_padding);
-  }
-  return EspOpened{kEspHeadroom, inner_len, next_header, seq};
+  auto trailer = read_trailer(ct, ct_len);
+  if (!trailer) return Unexpected(trailer.error());
+  return EspOpened{kEspHeadroom, trailer->inner_len, trailer->next_header, seq};
 }
 
 }  // namespace vpngw

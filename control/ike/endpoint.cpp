@@ -34,6 +34,7 @@ constexpr int64_t kHalfOpenTimeoutNs = 30'000'000'000;
 constexpr size_t kLogLines = 32;
 constexpr size_t kNonEspMarker = 4;
 constexpr int64_t kRetryInitiationNs = 5'000'000'000;
+constexpr int64_t kNatKeepaliveNs = 20'000'000'000;  // RFC 3948 4: 20 s is the usual interval
 
 int64_t monotonic_ns() {
   timespec ts;
@@ -103,6 +104,11 @@ struct Endpoint::Impl {
     std::string esp_transform;  // of the newest Child SA, e.g. "AES128-CBC/HMAC-SHA1-96"
     std::map<uint32_t, int64_t> rekey_at;  // our inbound SPI -> when we rekey that Child SA
     int64_t initiate_at = 0;  // when to start an IKE SA ourselves; 0: wait for the peer
+    // NAT-T keepalives: we claim to be behind NAT, so we keep the (claimed) mapping open.
+    const OutboundSa* quiet_sa = nullptr;
+    uint64_t quiet_packets = 0;
+    int64_t quiet_since_ns = 0;
+    uint64_t keepalives_sent = 0;
   };
 
   boost::asio::io_context& io;
@@ -388,6 +394,7 @@ struct Endpoint::Impl {
       changed |= initiator_timeouts(t, now);
       changed |= dead_peer_detection(t, now);
       rekey_due_children(t, now);
+      nat_keepalive(t, now);
       if (t.initiate_at != 0 && now >= t.initiate_at && !has_live_sa(t)) initiate(t, now);
     }
     if (changed) keys_changed();
@@ -421,6 +428,24 @@ struct Endpoint::Impl {
     if (!e.sa->request_outstanding() || e.tracked.empty()) return;
     const int64_t backoff = int64_t(1'000'000'000) << std::min(e.request_sends - 1, 5u);
     if (now - e.request_last_ns >= backoff) send_request(e, e.tracked, now);
+  }
+
+  // RFC 3948 2.3: a single 0xff byte on 4500 when we have sent nothing for a while.
+  void nat_keepalive(Tunnel& t, int64_t now) {
+    const auto& out = t.keys.outbound();
+    if (!out || !established(t)) return;
+    const uint64_t packets = out->counters.packets.load(std::memory_order_relaxed);
+    if (out.get() != t.quiet_sa || packets != t.quiet_packets) {
+      t.quiet_sa = out.get();
+      t.quiet_packets = packets;
+      t.quiet_since_ns = now;
+      return;
+    }
+    if (now - t.quiet_since_ns < kNatKeepaliveNs) return;
+    const uint8_t keepalive = 0xff;
+    ::sendto(cfg.natt_fd, &keepalive, 1, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&t.esp_peer), t.esp_peer_len);
+    t.quiet_since_ns = now;
+    ++t.keepalives_sent;
   }
 
   void rekey_due_children(Tunnel& t, int64_t now) {
@@ -605,6 +630,7 @@ nlohmann::json Endpoint::summary() const {
                       {"child_sas_established", t.established_count},
                       {"child_sa_rekeys", t.rekeys},
                       {"dpd_timeouts", t.dpd_timeouts},
+                      {"nat_keepalives_sent", t.keepalives_sent},
                       {"log", nlohmann::json(std::vector<std::string>(t.log.begin(), t.log.end()))}};
     if (established) tj["ike_sa"] = {{"spi_i", hex64(established->spi_i())}, {"spi_r", hex64(established->spi_r())}};
     if (const auto& out = t.keys.outbound()) {

@@ -146,6 +146,7 @@ class IkeSa {
   std::vector<uint8_t> auth_request();
   std::vector<uint8_t> send_request(Exchange ex, const std::vector<Payload>& payloads, Pending what);
   std::vector<uint8_t> build_queued(const Queued& q);
+  std::vector<uint8_t> send_or_queue(const Queued& q);
 
   // Key material after IKE_SA_INIT, either role.
   bool derive_keys(std::span<const uint8_t> shared_secret, std::string& why);

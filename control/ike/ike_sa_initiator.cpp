@@ -253,32 +253,18 @@ std::vector<uint8_t> IkeSa::liveness_request() {
   return build_queued({Queued::liveness, 0});
 }
 
-std::vector<uint8_t> IkeSa::rekey_child_request(uint32_t spi_in) {
-  if (state_ != IkeState::established) return {};
-  if (request_outstanding()) {
-    queue_.push_back({Queued::rekey, spi_in});
-    return {};
-  }
-  return build_queued({Queued::rekey, spi_in});
-}
-
-std::vector<uint8_t> IkeSa::rekey_ike_request() {
+std::vector<uint8_t> IkeSa::send_or_queue(const Queued& q) {
   if (state_ != IkeState::established || superseded_) return {};
   if (request_outstanding()) {
-    queue_.push_back({Queued::rekey_ike, 0});
+    queue_.push_back(q);
     return {};
   }
-  return build_queued({Queued::rekey_ike, 0});
+  return build_queued(q);
 }
 
-std::vector<uint8_t> IkeSa::delete_child_request(uint32_t spi_in) {
-  if (state_ != IkeState::established) return {};
-  if (request_outstanding()) {
-    queue_.push_back({Queued::delete_child, spi_in});
-    return {};
-  }
-  return build_queued({Queued::delete_child, spi_in});
-}
+std::vector<uint8_t> IkeSa::rekey_child_request(uint32_t spi_in) { return send_or_queue({Queued::rekey, spi_in}); }
+std::vector<uint8_t> IkeSa::rekey_ike_request() { return send_or_queue({Queued::rekey_ike, 0}); }
+std::vector<uint8_t> IkeSa::delete_child_request(uint32_t spi_in) { return send_or_queue({Queued::delete_child, spi_in}); }
 
 std::vector<uint8_t> IkeSa::next_request() {
   while (state_ == IkeState::established && !request_outstanding() && !queue_.empty()) {
