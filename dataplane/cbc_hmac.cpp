@@ -36,11 +36,13 @@ const IntegrityInfo& integrity_info(Integrity i) { return kIntegrities[size_t(i)
 
 struct CbcHmacContext::Impl {
   EVP_CIPHER_CTX* cipher = EVP_CIPHER_CTX_new();
+  EVP_CIPHER_CTX* iv_cipher = nullptr;  // AES-ECB under the same key, for make_iv
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   EVP_MAC_CTX* mac_ctx = nullptr;
   ~Impl() {
     EVP_MAC_CTX_free(mac_ctx);
     EVP_MAC_free(mac);
+    EVP_CIPHER_CTX_free(iv_cipher);
     EVP_CIPHER_CTX_free(cipher);
   }
 };
@@ -58,6 +60,13 @@ CbcHmacContext::CbcHmacContext(std::span<const uint8_t> aes_key, Integrity integ
   if (!impl_->cipher || EVP_CipherInit_ex(impl_->cipher, c, nullptr, aes_key.data(), nullptr, encrypt ? 1 : 0) != 1 ||
       EVP_CIPHER_CTX_set_padding(impl_->cipher, 0) != 1)
     throw std::runtime_error("OpenSSL refused the AES-CBC key");
+  if (encrypt) {
+    impl_->iv_cipher = EVP_CIPHER_CTX_new();
+    const EVP_CIPHER* ecb = aes_key.size() == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb();
+    if (!impl_->iv_cipher || EVP_EncryptInit_ex(impl_->iv_cipher, ecb, nullptr, aes_key.data(), nullptr) != 1 ||
+        EVP_CIPHER_CTX_set_padding(impl_->iv_cipher, 0) != 1)
+      throw std::runtime_error("OpenSSL refused the AES key for IVs");
+  }
   impl_->mac_ctx = impl_->mac ? EVP_MAC_CTX_new(impl_->mac) : nullptr;
   OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(integ)), 0),
                          OSSL_PARAM_construct_end()};
@@ -66,6 +75,14 @@ CbcHmacContext::CbcHmacContext(std::span<const uint8_t> aes_key, Integrity integ
 }
 
 CbcHmacContext::~CbcHmacContext() = default;
+
+bool CbcHmacContext::make_iv(uint64_t seq, uint8_t iv[kCbcBlock]) {
+  if (!impl_->iv_cipher) return false;
+  uint8_t block[kCbcBlock] = {};
+  store_be64(block, seq);
+  int len = 0;
+  return EVP_EncryptUpdate(impl_->iv_cipher, iv, &len, block, int(kCbcBlock)) == 1 && len == int(kCbcBlock);
+}
 
 bool CbcHmacContext::encrypt(const uint8_t iv[kCbcBlock], std::span<uint8_t> data) {
   int len = 0;

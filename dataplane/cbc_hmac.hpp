@@ -35,6 +35,11 @@ class CbcHmacContext {
 
   size_t icv_len() const { return integrity_info(integ_).icv_len; }
 
+  // The explicit IV for the packet with this sequence number: CBC needs IVs an attacker cannot
+  // predict (RFC 3602 2.3), which the encrypted sequence number is (NIST SP 800-38A appendix C,
+  // method 1: IV = CIPH_K(nonce) under the SA's own key), at the cost of one AES block instead of
+  // a call into the random generator (about 1.7 us here). Encrypting contexts only.
+  bool make_iv(uint64_t seq, uint8_t iv[kCbcBlock]);
   // data: whole blocks, transformed in place. False only if the library fails.
   bool encrypt(const uint8_t iv[kCbcBlock], std::span<uint8_t> data);
   bool decrypt(const uint8_t iv[kCbcBlock], std::span<uint8_t> data);

@@ -1,7 +1,5 @@
 #include "dataplane/esp.hpp"
 
-#include <openssl/rand.h>
-
 #include <cstring>
 
 #include "common/bytes.hpp"
@@ -72,8 +70,7 @@ Result<size_t, EspError> seal_cbc(OutboundSa& sa, std::span<uint8_t> buf, size_t
   std::memmove(p + kCbcHeadroom, p + kEspHeadroom, inner_len);
   store_be32(p, sa.spi);
   store_be32(p + 4, uint32_t(seq));
-  // CBC needs an unpredictable IV (RFC 3602 2.3), not a counter.
-  if (RAND_bytes(p + kEspHeaderLen, int(kCbcBlock)) != 1) return Unexpected(EspError::crypto);
+  if (!c.make_iv(seq, p + kEspHeaderLen)) return Unexpected(EspError::crypto);
   write_trailer(p + kCbcHeadroom + inner_len, pad, next_header);
   if (!c.encrypt(p + kEspHeaderLen, {p + kCbcHeadroom, ct_len}) ||
       !c.icv({p, kCbcHeadroom + ct_len}, seq_hi(seq, sa.esn), p + kCbcHeadroom + ct_len))

@@ -7,10 +7,11 @@
 //   ciphertext = inner packet | padding 1,2,3.. | pad length | next header (4 or 41)
 //   AAD = SPI | Seq, or SPI | Seq high | Seq low with extended sequence numbers.
 //
-// With AES-CBC + HMAC (RFC 3602, encrypt-then-MAC) the IV is 16 random bytes, padding fills a
+// With AES-CBC + HMAC (RFC 3602, encrypt-then-MAC) the IV is 16 unpredictable bytes (the sequence
+// number encrypted under the SA's key), padding fills a
 // 16-byte block, and the truncated HMAC over SPI | Seq | IV | ciphertext (| Seq high with ESN,
 // not sent) follows:
-//   | SPI | Seq (low 32) | IV (16, random) | ciphertext ... | ICV (12-32) |
+//   | SPI | Seq (low 32) | IV (16) | ciphertext ... | ICV (12-32) |
 #pragma once
 
 #include <cstddef>

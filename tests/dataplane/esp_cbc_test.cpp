@@ -69,6 +69,22 @@ TEST(EspCbc, IcvIsTruncatedHmacOverHeaderIvAndCiphertext) {
   EXPECT_EQ(load_be32(slot.data() + 4), 1u);
 }
 
+TEST(EspCbc, IvsAreUniqueAndNotTheCounter) {
+  const Keys k = keys_for(16, Integrity::hmac_sha1_96);
+  OutboundSa out(0x4242, CbcHmacKeys{k.aes, Integrity::hmac_sha1_96, k.mac}, false);
+  std::vector<std::vector<uint8_t>> ivs;
+  for (int i = 0; i < 3; ++i) {
+    auto slot = slot_with(40);
+    ASSERT_TRUE(esp_seal(out, slot, 40, kNextHeaderIpv4));
+    ivs.emplace_back(slot.begin() + 8, slot.begin() + 24);
+    std::vector<uint8_t> counter(16, 0);
+    store_be64(counter.data(), uint64_t(i + 1));
+    EXPECT_NE(ivs.back(), counter) << "the IV is the encrypted sequence number, not the number";
+  }
+  EXPECT_NE(ivs[0], ivs[1]);
+  EXPECT_NE(ivs[1], ivs[2]);
+}
+
 TEST(EspCbc, EsnHighBitsCountInTheIcv) {
   const Keys k = keys_for(32, Integrity::hmac_sha1_96);
   OutboundSa out(0x99, CbcHmacKeys{k.aes, Integrity::hmac_sha1_96, k.mac}, true);
