@@ -391,7 +391,7 @@ struct Endpoint::Impl {
         const bool stale = s.sa->state() != IkeState::established && now - s.created_ns > kHalfOpenTimeoutNs;
         return stale && s.sa->role() == IkeSa::Role::responder;
       });
-      changed |= initiator_timeouts(t, now);
+      initiator_timeouts(t, now);
       changed |= dead_peer_detection(t, now);
       rekey_due_children(t, now);
       nat_keepalive(t, now);
@@ -407,7 +407,7 @@ struct Endpoint::Impl {
   }
 
   // Our IKE_SA_INIT / IKE_AUTH unanswered: retransmit with back-off, give up after a while.
-  bool initiator_timeouts(Tunnel& t, int64_t now) {
+  void initiator_timeouts(Tunnel& t, int64_t now) {
     for (auto it = t.sas.begin(); it != t.sas.end(); ++it) {
       SaEntry& e = *it;
       if (e.sa->state() == IkeState::established || e.sa->role() != IkeSa::Role::initiator) continue;
@@ -416,11 +416,10 @@ struct Endpoint::Impl {
                     " after " + std::to_string(e.request_sends) + " transmissions; retrying later");
         t.sas.erase(it);
         t.initiate_at = now + kRetryInitiationNs;
-        return false;
+        return;
       }
       retransmit_if_due(e, now);
     }
-    return false;
   }
 
   // RFC 7296 2.1: the same bytes again, at 1, 2, 4, 8 ... seconds.
