@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "apps/ctl.hpp"
+#include "apps/s2s.hpp"
 #include "control/gateway.hpp"
 #include "control/gateway_config.hpp"
 #include "control/ike/swanctl_export.hpp"
@@ -55,12 +56,14 @@ int main(int argc, char** argv) {
   ike->require_subcommand(1);
 
   auto run_ctl = vpngw::add_ctl_command(app);
+  auto run_s2s = vpngw::add_s2s_command(app);
 
   CLI11_PARSE(app, argc, argv);
   // Logs usually go to a file or a pipe: write each line out as it happens, not when a buffer fills.
   spdlog::flush_on(spdlog::level::info);
 
   if (int rc = run_ctl(); rc >= 0) return rc;
+  if (int rc = run_s2s(); rc >= 0) return rc;
 
   if (export_cgw->parsed()) {
     return guarded([&] {

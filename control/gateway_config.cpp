@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "control/toml_reader.hpp"
+#include "control/tunnel_options_config.hpp"
 
 namespace vpngw {
 namespace {
@@ -75,80 +76,6 @@ SaConfig parse_sa(const toml::table& t, const std::string& path, const std::stri
 }
 
 
-
-std::vector<std::string> parse_string_list(TableReader& r, const std::string& key, const std::string& what) {
-  std::vector<std::string> out;
-  const toml::node* n = r.node(key);
-  const toml::array* arr = n ? n->as_array() : nullptr;
-  if (n && !arr) r.fail(key, TableReader::describe(*n), "a list of " + what);
-  if (arr)
-    for (const auto& e : *arr) {
-      auto v = e.value_exact<std::string>();
-      if (!v) r.fail(key, TableReader::describe(e), "each entry must be a string: " + what);
-      out.push_back(*v);
-    }
-  if (n && out.empty()) r.fail(key, "[]", "needs at least one of " + what);
-  return out;
-}
-
-std::vector<uint32_t> parse_dh_groups(TableReader& r, const std::string& key, bool phase2) {
-  std::vector<uint32_t> out;
-  const toml::node* n = r.node(key);
-  const toml::array* arr = n ? n->as_array() : nullptr;
-  if (n && !arr) r.fail(key, TableReader::describe(*n), "a list of Diffie-Hellman group numbers, e.g. [14, 19, 20]");
-  if (arr)
-    for (const auto& e : *arr) {
-      auto v = e.value_exact<int64_t>();
-      if (!v) r.fail(key, TableReader::describe(e), "each entry must be a group number");
-      if (auto why = ike::check_dh_group(uint32_t(*v), phase2)) r.fail(key, std::to_string(*v), *why);
-      out.push_back(uint32_t(*v));
-    }
-  if (n && out.empty()) r.fail(key, "[]", "needs at least one group");
-  return out;
-}
-
-// [tunnel.ike]: AWS's TunnelOptions for IKE, in snake case (ModifyVpnTunnelOptions' names).
-ike::TunnelOptions parse_ike_options(const toml::table& t, const std::string& path, const std::string& source) {
-  TableReader r(t, path, source);
-  ike::TunnelOptions o;
-  o.pre_shared_key = r.required_string("pre_shared_key", "the tunnel's pre-shared key (PreSharedKey)");
-  if (auto why = ike::check_pre_shared_key(o.pre_shared_key)) r.fail("pre_shared_key", "(hidden)", *why);
-  const std::string enc_names = "AES128, AES256, AES128-GCM-16, AES256-GCM-16";
-  const std::string integ_names = "SHA1, SHA2-256, SHA2-384, SHA2-512";
-  auto algorithms = [&](const std::string& key, std::vector<std::string>& into, bool encryption) {
-    auto v = parse_string_list(r, key, encryption ? enc_names : integ_names);
-    for (const auto& name : v)
-      if (auto why = encryption ? ike::check_encryption(name) : ike::check_integrity(name)) r.fail(key, "\"" + name + "\"", *why);
-    if (!v.empty()) into = v;
-  };
-  algorithms("phase1_encryption_algorithms", o.phase1_encryption, true);
-  algorithms("phase1_integrity_algorithms", o.phase1_integrity, false);
-  algorithms("phase2_encryption_algorithms", o.phase2_encryption, true);
-  algorithms("phase2_integrity_algorithms", o.phase2_integrity, false);
-  if (r.node("phase1_dh_group_numbers")) o.phase1_dh_groups = parse_dh_groups(r, "phase1_dh_group_numbers", false);
-  if (r.node("phase2_dh_group_numbers")) o.phase2_dh_groups = parse_dh_groups(r, "phase2_dh_group_numbers", true);
-  if (auto v = r.integer("phase1_lifetime_seconds", 0, UINT32_MAX)) o.phase1_lifetime_seconds = uint32_t(*v);
-  if (auto v = r.integer("phase2_lifetime_seconds", 0, UINT32_MAX)) o.phase2_lifetime_seconds = uint32_t(*v);
-  if (auto v = r.integer("rekey_margin_time_seconds", 0, UINT32_MAX)) o.rekey_margin_time_seconds = uint32_t(*v);
-  if (auto v = r.integer("rekey_fuzz_percentage", 0, UINT32_MAX)) o.rekey_fuzz_percentage = uint32_t(*v);
-  if (auto v = r.integer("dpd_timeout_seconds", 0, UINT32_MAX)) o.dpd_timeout_seconds = uint32_t(*v);
-  if (auto v = r.integer("lab_child_rekey_seconds", 0, 86400)) o.lab_child_rekey_seconds = uint32_t(*v);
-  if (auto v = r.integer("lab_ike_rekey_seconds", 0, 86400)) o.lab_ike_rekey_seconds = uint32_t(*v);
-  if (auto why = ike::check_lifetimes(o)) throw ConfigError(source + ": [" + path + "] " + *why);
-  if (auto a = r.string("dpd_timeout_action")) {
-    if (*a == "clear") o.dpd_timeout_action = ike::DpdAction::clear;
-    else if (*a == "none") o.dpd_timeout_action = ike::DpdAction::none;
-    else if (*a == "restart") o.dpd_timeout_action = ike::DpdAction::restart;
-    else r.fail("dpd_timeout_action", "\"" + *a + "\"", "AWS allows clear, none, restart");
-  }
-  if (auto a = r.string("startup_action")) {
-    if (*a == "add") o.startup_action = ike::StartupAction::add;
-    else if (*a == "start") o.startup_action = ike::StartupAction::start;
-    else r.fail("startup_action", "\"" + *a + "\"", "AWS allows add, start");
-  }
-  r.reject_unknown();
-  return o;
-}
 
 // ASNs: 1-4294967294 (4294967295 is reserved, RFC 7300); AS_TRANS is never a real ASN.
 uint32_t parse_asn(TableReader& r, const std::string& key) {
@@ -283,7 +210,9 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
       if (ike) {
         if (out || in) r.fail(out ? "outbound" : "inbound", "", "a tunnel keyed by [" + path + ".ike] takes no manual SAs");
         if (t.peer.v6 || cfg.outside_address.v6) r.fail("peer", "\"" + t.peer.to_string() + "\"", "IKE-keyed tunnels are IPv4 outside");
-        t.ike = parse_ike_options(*ike, r.full("ike"), source);
+        TableReader ike_reader(*ike, r.full("ike"), source);
+        t.ike = read_ike_options(ike_reader, true);
+        ike_reader.reject_unknown();
       } else {
         if (!out) r.fail("outbound", "", "missing; [" + path + ".outbound] with spi, cipher, key (or [" + path + ".ike])");
         t.outbound = parse_sa(*out, r.full("outbound"), source);

@@ -26,6 +26,7 @@ class TableReader {
   }
 
   std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const std::string& path() const { return path_; }
   const std::string& source() const { return source_; }
 
   const toml::node* node(const std::string& key) {

@@ -1,10 +1,12 @@
-// Fuzzes the config loaders (`vpngw gateway` and `vpngw nat`): any bytes must give a config or a
-// ConfigError, nothing else. Both share the strict TOML reader, so one corpus serves both.
+// Fuzzes the config loaders (`vpngw gateway`, `vpngw nat` and the Site-to-Site model): any bytes
+// must give a config or a ConfigError, nothing else. All share the strict TOML reader, so one
+// corpus serves them all.
 #include <cstdint>
 #include <string_view>
 
 #include "control/gateway_config.hpp"
 #include "control/nat_config.hpp"
+#include "control/s2s/vpn_config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -14,6 +16,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)vpngw::parse_nat_config(text, "fuzz.toml");
+  } catch (const vpngw::ConfigError&) {
+  }
+  try {
+    (void)vpngw::s2s::parse_site_to_site(text, "fuzz.toml");
   } catch (const vpngw::ConfigError&) {
   }
   return 0;
