@@ -227,8 +227,14 @@ void Gateway::run(const std::string& stats_path) {
   if (auto specs = ike_tunnels(cfg); !specs.empty()) {
     ike::EndpointConfig ec{cfg.outside_address, cfg.ike_port, cfg.outside_port, s_->udp.fd()};
     s_->ike = std::make_unique<ike::Endpoint>(io, ec, s_->inbox, std::move(specs), [this] {
-      s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
-      s_->sas.reclaim();
+      try {
+        s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
+        s_->sas.reclaim();
+      } catch (const std::invalid_argument& e) {
+        // Two tunnels drew the same random inbound SPI (about n^2 / 2^33): keep the current table
+        // rather than stop the gateway: the data plane keeps the previous SAs until the next change.
+        spdlog::error("gateway {}: SA table not updated: {}", s_->cfg.name, e.what());
+      }
     });
   }
   mgmt.add("stats", [this](const nlohmann::json&) { return stats(); });
