@@ -13,13 +13,11 @@ set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../lab/strongswan_cgw.sh"
+source "$HERE/../../lab/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ikegw.XXXXXX)
 P="vpngw-g$$"
 cleanup() {
-  for ns in $P-aws $P-cgw $P-vpc; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  pair_cleanup
   [ -n "${KEEP:-}" ] && rm -rf /tmp/ikegw-debug && cp -r "$WORK" /tmp/ikegw-debug; rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -32,16 +30,8 @@ fail() {
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
-for ns in aws cgw vpc; do ip netns add $P-$ns; in_ns $P-$ns ip link set lo up; done
-ip link add out0 netns $P-aws type veth peer name out0 netns $P-cgw
-in_ns $P-aws ip addr add 198.51.100.1/24 dev out0; in_ns $P-aws ip link set out0 up
-in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0 up
-ip link add vpc0 netns $P-aws type veth peer name eth0 netns $P-vpc
-in_ns $P-aws ip addr add 10.10.0.254/24 dev vpc0; in_ns $P-aws ip link set vpc0 up
-in_ns $P-vpc ip addr add 10.10.0.1/24 dev eth0; in_ns $P-vpc ip link set eth0 up
-in_ns $P-vpc ip route add default via 10.10.0.254
-in_ns $P-aws sysctl -qw net.ipv4.ip_forward=1
-in_ns $P-cgw ip addr add 10.20.0.1/32 dev lo
+pair_create $P
+pair_vpc_host
 
 cat >"$WORK/aws.toml" <<EOF
 [gateway]

@@ -11,13 +11,11 @@ set -euo pipefail
 PROBE=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../lab/strongswan_cgw.sh"
+source "$HERE/../../lab/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ike.XXXXXX)
 P="vpngw-i$$"
 cleanup() {
-  for ns in $P-aws $P-cgw; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  pair_cleanup
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -25,11 +23,7 @@ fail() { echo "FAIL: $*" >&2; tail -n 30 "$WORK"/*/*.log >&2 2>/dev/null || true
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
-ip netns add $P-aws; ip netns add $P-cgw
-for ns in $P-aws $P-cgw; do in_ns $ns ip link set lo up; done
-ip link add out0 netns $P-aws type veth peer name out0 netns $P-cgw
-in_ns $P-aws ip addr add 198.51.100.1/24 dev out0; in_ns $P-aws ip link set out0 up
-in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0 up
+pair_create $P
 
 run_suite() {
   local name=$1 ike=$2 esp=$3 children=${4:-1} child_opts=${5:-} conn_opts=${6:-}

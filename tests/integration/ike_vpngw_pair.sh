@@ -8,13 +8,12 @@
 # and, with action restart, re-initiates until the restarted customer gateway answers.
 set -euo pipefail
 VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ikepair.XXXXXX)
 P="vpngw-p$$"
 cleanup() {
-  for ns in $P-aws $P-cgw; do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
-    ip netns del "$ns" 2>/dev/null || true
-  done
+  pair_cleanup
   [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/ikepair-debug; rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -26,12 +25,8 @@ fail() {
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
-for ns in aws cgw; do ip netns add $P-$ns; in_ns $P-$ns ip link set lo up; done
-ip link add out0 netns $P-aws type veth peer name out0 netns $P-cgw
-in_ns $P-aws ip addr add 198.51.100.1/24 dev out0; in_ns $P-aws ip link set out0 up
-in_ns $P-cgw ip addr add 198.51.100.2/24 dev out0; in_ns $P-cgw ip link set out0 up
-in_ns $P-aws ip addr add 10.10.0.1/32 dev lo
-in_ns $P-cgw ip addr add 10.20.0.1/32 dev lo
+pair_create $P
+pair_vpc_loopback
 
 # gateway_config NAME OUTSIDE PEER ROUTE IKE_EXTRA
 gateway_config() {
