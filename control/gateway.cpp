@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
+#include "common/hex.hpp"
 #include "control/api/management_server.hpp"
 #include "control/bgp/speaker.hpp"
 #include "control/ike/endpoint.hpp"
@@ -89,14 +91,6 @@ std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg, const bgp::Speake
   return std::make_unique<const Fib>(routes);
 }
 
-
-
-std::string hex32(uint32_t v) {
-  char buf[11];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
 }  // namespace
 
 struct Gateway::State {
@@ -150,9 +144,7 @@ nlohmann::json Gateway::stats() const {
     counters[std::string(kCounterInfo[i].name)] =
         s_->worker.outbound_counters().get(c) + s_->worker.inbound_counters().get(c);
   }
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  const int64_t now_ns = int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  const int64_t now_ns = monotonic_ns();
   const SaTable* sas = s_->sas.current();
   auto& tunnels = j["tunnels"] = nlohmann::json::array();
   for (size_t i = 0; i < sas->tunnels().size(); ++i) {

@@ -11,17 +11,12 @@
 #include <system_error>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "dataplane/esp.hpp"
 #include "dataplane/pipeline.hpp"
 
 namespace vpngw {
 namespace {
-
-int64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // One contiguous allocation per thread, made before the loop starts.
 struct SlotArena {

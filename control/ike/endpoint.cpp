@@ -18,6 +18,8 @@
 #include <random>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
+#include "common/hex.hpp"
 #include "common/bytes.hpp"
 #include "control/ike/cookie.hpp"
 #include "dataplane/udp_socket.hpp"
@@ -36,27 +38,9 @@ constexpr size_t kNonEspMarker = 4;
 constexpr int64_t kRetryInitiationNs = 5'000'000'000;
 constexpr int64_t kNatKeepaliveNs = 20'000'000'000;  // RFC 3948 4: 20 s is the usual interval
 
-int64_t monotonic_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 Identification ipv4_id(const IpAddress& a) {
   const uint32_t v = a.v4_host_order();
   return {id_type::ipv4, {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)}};
-}
-
-std::string hex32(uint32_t v) {
-  char buf[11];
-  std::snprintf(buf, sizeof buf, "0x%08x", v);
-  return buf;
-}
-
-std::string hex64(uint64_t v) {
-  char buf[19];
-  std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 std::string transform_name(const ChildSaKeys& k) {
@@ -485,10 +469,11 @@ struct Endpoint::Impl {
   bool dead_peer_detection(Tunnel& t, int64_t now) {
     const int64_t idle_ns = int64_t(cfg.dpd_idle_seconds) * 1'000'000'000;
     const int64_t timeout_ns = int64_t(t.spec.options.dpd_timeout_seconds) * 1'000'000'000;
+    const int64_t last_esp = last_esp_ns(t);
     for (auto it = t.sas.begin(); it != t.sas.end(); ++it) {
       SaEntry& e = *it;
       if (e.sa->state() != IkeState::established || e.sa->superseded()) continue;
-      const int64_t heard = std::max(e.last_heard_ns, last_esp_ns(t));
+      const int64_t heard = std::max(e.last_heard_ns, last_esp);
       if (!e.sa->request_outstanding()) {
         if (now - heard >= idle_ns) send_request(e, e.sa->liveness_request(), now);
         continue;

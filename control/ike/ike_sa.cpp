@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "common/bytes.hpp"
+#include "common/hex.hpp"
 #include "control/ike/ike_sa_parts.hpp"
 #include "control/ike/proposal_select.hpp"
 
@@ -265,8 +266,7 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
   Header h = m.header;
   h.flags = response_flags();
   auto refuse = [&](uint16_t type, Bytes data, std::string log) {
-    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, out_keys_),
-                   {}, {}, std::move(log)};
+    return notify_reply(h, type, std::move(data), std::move(log), true);
   };
   const Payload* sa = plain.find(payload::sa);
   const Payload* nonce = plain.find(payload::nonce);
@@ -306,8 +306,7 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
   store_be32(answer.spi.data(), spi_in);
   ChildSaKeys child = make_child(chosen->ours, spi_in, load_be32(chosen->theirs.spi.data()), secret, nonce->body, nr, false);
   child.rekeys_spi_in = rekeys;
-  char rekeyed[64] = "";
-  if (rekeys) std::snprintf(rekeyed, sizeof rekeyed, " (rekeys the Child SA with SPI 0x%08x)", *rekeys);
+  const std::string rekeyed = rekeys ? " (rekeys the Child SA with SPI " + hex32(*rekeys) + ")" : "";
   std::vector<Payload> reply{{payload::sa, false, encode_sa({answer})}, {payload::nonce, false, nr}};
   if (!our_ke.empty()) reply.push_back({payload::ke, false, our_ke});
   reply.push_back({payload::tsi, false, encode_ts({TrafficSelector::any_v4()})});
@@ -318,8 +317,7 @@ IkeSa::Outcome IkeSa::on_create_child(const Message& m, std::span<const uint8_t>
 
 IkeSa::Outcome IkeSa::on_ike_rekey(const Message& plain, const Header& h) {
   auto refuse = [&](uint16_t type, Bytes data, std::string log) {
-    return Outcome{seal_message(h, {{payload::notify, false, encode_notify({Protocol::ike, {}, type, std::move(data)})}}, out_keys_),
-                   {}, {}, std::move(log)};
+    return notify_reply(h, type, std::move(data), std::move(log), true);
   };
   const Payload* nonce = plain.find(payload::nonce);
   const Payload* ke = plain.find(payload::ke);

@@ -3,8 +3,8 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cstdio>
 
+#include "common/hex.hpp"
 #include "control/ike/ike_sa.hpp"
 #include "control/ike/ike_sa_parts.hpp"
 #include "control/ike/proposal_select.hpp"
@@ -350,10 +350,8 @@ IkeSa::Outcome IkeSa::on_rekey_response(const std::vector<Payload>& inner) {
   out.child = make_child(chosen->ours, r->new_spi_in, load_be32(chosen->theirs.spi.data()), secret, r->ni, nonce->body, true);
   out.child->rekeys_spi_in = r->old_spi_in;
   out.child->we_initiated = true;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "Child SA 0x%08x rekeyed by us%s; new SPI 0x%08x", r->old_spi_in, r->dh ? " with PFS" : "",
-                r->new_spi_in);
-  out.log = buf;
+  out.log = "Child SA " + hex32(r->old_spi_in) + " rekeyed by us" + (r->dh ? " with PFS" : "") + "; new SPI " +
+            hex32(r->new_spi_in);
   // Make before break: the old SA goes once the new one is in.
   queue_.push_front({Queued::delete_child, r->old_spi_in});
   return out;
