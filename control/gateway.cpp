@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -121,13 +122,14 @@ Gateway::Gateway(GatewayConfig config) : s_(std::make_unique<State>(std::move(co
   Netlink nl;
   s_->ifindex = Netlink::ifindex(cfg.tun_name);
   nl.set_mtu(s_->ifindex, cfg.tun_mtu);
-  if (cfg.tun_address) nl.add_address(s_->ifindex, *cfg.tun_address, cfg.tun_prefix_len);
+  for (const auto& a : cfg.tun_addresses) nl.add_address(s_->ifindex, a.address, a.prefix_len);
   nl.set_link_up(s_->ifindex, true);
   // The kernel sends these prefixes into the TUN; the FIB then picks the tunnel.
   for (const auto& r : cfg.routes) nl.replace_route(r.prefix, s_->ifindex);
   if (cfg.bgp)
     for (const auto& n : cfg.bgp->neighbors)
-      if (!cfg.tun_address || !IpPrefix{*cfg.tun_address, cfg.tun_prefix_len}.contains(n.address))
+      if (std::none_of(cfg.tun_addresses.begin(), cfg.tun_addresses.end(),
+                       [&](const InterfaceAddress& a) { return a.on_link(n.address); }))
         nl.replace_route(IpPrefix{n.address, uint8_t(n.address.v6 ? 128 : 32)}, s_->ifindex);
   spdlog::info("gateway {}: tun {} (mtu {}), outside {}:{}, {} tunnel(s), {} route(s)", cfg.name, cfg.tun_name,
                cfg.tun_mtu, cfg.outside_address.to_string(), cfg.outside_port, cfg.tunnels.size(), cfg.routes.size());
@@ -211,7 +213,8 @@ void Gateway::run(const std::string& stats_path) {
           s_->fib.reclaim();
         },
         cfg.bgp->kernel_routes ? s_->ifindex : -1);
-    const uint32_t router_id = cfg.bgp->router_id ? cfg.bgp->router_id->v4_host_order() : cfg.tun_address->v4_host_order();
+    const uint32_t router_id = cfg.bgp->router_id ? cfg.bgp->router_id->v4_host_order()
+                                                   : cfg.tun_addresses.front().address.v4_host_order();
     s_->speaker = std::make_unique<bgp::Speaker>(
         io, *cfg.bgp, router_id, [this](const std::string& name) { return tunnel_id(s_->cfg, name); }, *installer);
     s_->installer = installer.get();

@@ -11,6 +11,19 @@
 namespace vpngw {
 namespace {
 
+// "169.254.10.1/30": an address with its subnet length, as `ip addr add` takes it.
+std::optional<InterfaceAddress> parse_interface_address(const std::string& text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  auto a = IpAddress::parse(std::string_view(text).substr(0, slash));
+  const std::string len_text = text.substr(slash + 1);
+  if (!a || len_text.empty() || len_text.size() > 3 || len_text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const unsigned len = unsigned(std::stoul(len_text));
+  if (len > (a->v6 ? 128u : 32u)) return std::nullopt;
+  return InterfaceAddress{*a, uint8_t(len)};
+}
+
 std::vector<uint8_t> parse_hex(TableReader& r, const std::string& key, const std::string& text) {
   std::string_view s = text;
   if (s.starts_with("0x") || s.starts_with("0X")) s.remove_prefix(2);
@@ -168,24 +181,24 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
       cfg.tun_name = *name;
     }
     if (auto mtu = r.integer("mtu", 576, 9000)) cfg.tun_mtu = uint32_t(*mtu);
-    if (auto addr = r.string("address")) {
-      const size_t slash = addr->find('/');
-      auto a = IpAddress::parse(std::string_view(*addr).substr(0, slash));
-      // Accept "169.254.10.1/30": an address with its subnet length, as `ip addr add` does.
-      unsigned len = 0;
-      bool len_ok = slash != std::string::npos;
-      if (len_ok) {
-        try {
-          len = unsigned(std::stoul(addr->substr(slash + 1)));
-        } catch (...) {
-          len_ok = false;
+    // One inside address "169.254.10.1/30" or a list of them, as `ip addr add` takes them.
+    if (const toml::node* n = r.node("address")) {
+      std::vector<std::string> texts;
+      if (n->is_string()) {
+        texts.push_back(*n->value<std::string>());
+      } else if (const auto* list = n->as_array(); list && !list->empty()) {
+        for (const auto& e : *list) {
+          if (!e.is_string()) r.fail("address", TableReader::describe(e), "a list of strings such as \"169.254.10.2/30\"");
+          texts.push_back(*e.value<std::string>());
         }
+      } else {
+        r.fail("address", TableReader::describe(*n), "a string or a non-empty list of strings such as \"169.254.10.1/30\"");
       }
-      if (!a || !len_ok || len > (a->v6 ? 128u : 32u)) {
-        r.fail("address", "\"" + *addr + "\"", "an address with its prefix length, e.g. \"169.254.10.1/30\"");
+      for (const auto& text : texts) {
+        auto ia = parse_interface_address(text);
+        if (!ia) r.fail("address", "\"" + text + "\"", "an address with its prefix length, e.g. \"169.254.10.1/30\"");
+        cfg.tun_addresses.push_back(*ia);
       }
-      cfg.tun_address = *a;
-      cfg.tun_prefix_len = uint8_t(len);
     }
     r.reject_unknown();
   }
@@ -240,7 +253,7 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
   }
   if (const auto* bgp = top.table("bgp")) {
     cfg.bgp = parse_bgp(*bgp, tunnel_names, source);
-    if (!cfg.bgp->router_id && (!cfg.tun_address || cfg.tun_address->v6))
+    if (!cfg.bgp->router_id && (cfg.tun_addresses.empty() || cfg.tun_addresses.front().address.v6))
       top.fail("bgp.router_id", "", "missing; needed when [tun] has no IPv4 address to take it from");
   }
   if (const auto* m = top.table("management")) {

@@ -15,6 +15,12 @@
 
 namespace vpngw {
 
+struct InterfaceAddress {
+  IpAddress address;
+  uint8_t prefix_len = 32;
+  bool on_link(const IpAddress& a) const { return IpPrefix{address, prefix_len}.contains(a); }
+};
+
 struct SaConfig {
   uint32_t spi = 0;
   Cipher cipher = Cipher::aes_gcm_128;
@@ -72,8 +78,8 @@ struct GatewayConfig {
   uint16_t ike_port = 500;  // IKE before NAT-T moves it to outside_port
   std::string tun_name = "vpngw0";
   uint32_t tun_mtu = 1400;
-  std::optional<IpAddress> tun_address;  // an inside address, like a VTI's 169.254.x.x/30
-  uint8_t tun_prefix_len = 32;
+  // Inside addresses, like a VTI's 169.254.x.x/30; a customer gateway has one per tunnel.
+  std::vector<InterfaceAddress> tun_addresses;
   std::vector<TunnelConfig> tunnels;
   std::vector<RouteConfig> routes;
   std::optional<BgpConfig> bgp;

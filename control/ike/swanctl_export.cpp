@@ -100,7 +100,7 @@ std::string swanctl_config(const GatewayConfig& aws, const std::vector<std::stri
     if (aws.bgp)
       for (const auto& n : aws.bgp->neighbors)
         if (n.tunnel == t->name)
-          os << "#   BGP: AWS side AS " << aws.bgp->asn << (aws.tun_address ? " at " + aws.tun_address->to_string() : "")
+          os << "#   BGP: AWS side AS " << aws.bgp->asn << (aws.tun_addresses.empty() ? "" : " at " + aws.tun_addresses.front().address.to_string())
              << ", customer gateway AS " << n.remote_asn << " at " << n.address.to_string() << ", hold time "
              << n.hold_time.value_or(aws.bgp->hold_time) << " s\n";
   }

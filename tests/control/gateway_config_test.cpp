@@ -40,7 +40,9 @@ TEST(GatewayConfig, ValidFileLoads) {
   EXPECT_EQ(c.name, "left");
   EXPECT_EQ(c.outside_address.to_string(), "198.51.100.1");
   EXPECT_EQ(c.outside_port, 4500);
-  EXPECT_EQ(c.tun_prefix_len, 30);
+  ASSERT_EQ(c.tun_addresses.size(), 1u);
+  EXPECT_EQ(c.tun_addresses[0].address.to_string(), "169.254.100.1");
+  EXPECT_EQ(c.tun_addresses[0].prefix_len, 30);
   ASSERT_EQ(c.tunnels.size(), 1u);
   EXPECT_EQ(c.tunnels[0].outbound.spi, 0xa001u);
   EXPECT_EQ(c.tunnels[0].outbound.cipher, Cipher::aes_gcm_128);
@@ -61,6 +63,14 @@ std::string replace(std::string s, const std::string& from, const std::string& t
   const auto at = s.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return s.replace(at, from.size(), to);
+}
+
+TEST(GatewayConfig, TunTakesOneInsideAddressPerTunnel) {
+  auto c = parse_gateway_config(replace(kValid, "\"169.254.100.1/30\"", "[\"169.254.100.2/30\", \"169.254.200.6/30\"]"), "cgw.toml");
+  ASSERT_EQ(c.tun_addresses.size(), 2u);
+  EXPECT_EQ(c.tun_addresses[1].address.to_string(), "169.254.200.6");
+  EXPECT_TRUE(c.tun_addresses[1].on_link(*IpAddress::parse("169.254.200.5")));
+  EXPECT_FALSE(c.tun_addresses[1].on_link(*IpAddress::parse("169.254.100.1")));
 }
 
 // One bad config per row, and the words its error message must contain.
@@ -109,6 +119,12 @@ TEST(GatewayConfig, MistakesNameKeyValueAndRule) {
       {"route to an unknown tunnel", replace(kValid, "tunnel = \"to-right\"", "tunnel = \"nowhere\""),
        {"route[0].tunnel", "nowhere", "no [[tunnel]]"}},
       {"misspelt key", replace(kValid, "mtu = 1400", "mut = 1400"), {"tun.mut", "unknown key"}},
+      {"inside address without length", replace(kValid, "169.254.100.1/30", "169.254.100.1"),
+       {"tun.address", "169.254.100.1", "prefix length"}},
+      {"inside address length 33", replace(kValid, "169.254.100.1/30", "169.254.100.1/33"), {"tun.address", "/33"}},
+      {"inside address list with a number", replace(kValid, "\"169.254.100.1/30\"", "[\"169.254.100.1/30\", 7]"),
+       {"tun.address", "7", "list of strings"}},
+      {"empty inside address list", replace(kValid, "\"169.254.100.1/30\"", "[]"), {"tun.address", "non-empty list"}},
       {"mtu out of range", replace(kValid, "mtu = 1400", "mtu = 20000"), {"tun.mtu", "20000", "576-9000"}},
       {"missing outside", replace(kValid, "[outside]\naddress = \"198.51.100.1\"", ""), {"'outside'", "missing"}},
       {"missing inbound SA", replace(replace(replace(replace(kValid, "[tunnel.inbound]", ""), "spi = 45057", ""),
