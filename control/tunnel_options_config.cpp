@@ -81,4 +81,36 @@ ike::TunnelOptions read_ike_options(TableReader& r, bool psk_required) {
 }
 
 
+toml::table ike_options_table(const ike::TunnelOptions& o) {
+  auto strings = [](const std::vector<std::string>& v) {
+    toml::array a;
+    for (const auto& s : v) a.push_back(s);
+    return a;
+  };
+  auto groups = [](const std::vector<uint32_t>& v) {
+    toml::array a;
+    for (uint32_t g : v) a.push_back(int64_t(g));
+    return a;
+  };
+  toml::table t{
+      {"pre_shared_key", o.pre_shared_key},
+      {"phase1_encryption_algorithms", strings(o.phase1_encryption)},
+      {"phase1_integrity_algorithms", strings(o.phase1_integrity)},
+      {"phase1_dh_group_numbers", groups(o.phase1_dh_groups)},
+      {"phase2_encryption_algorithms", strings(o.phase2_encryption)},
+      {"phase2_integrity_algorithms", strings(o.phase2_integrity)},
+      {"phase2_dh_group_numbers", groups(o.phase2_dh_groups)},
+      {"phase1_lifetime_seconds", int64_t(o.phase1_lifetime_seconds)},
+      {"phase2_lifetime_seconds", int64_t(o.phase2_lifetime_seconds)},
+      {"rekey_margin_time_seconds", int64_t(o.rekey_margin_time_seconds)},
+      {"rekey_fuzz_percentage", int64_t(o.rekey_fuzz_percentage)},
+      {"dpd_timeout_seconds", int64_t(o.dpd_timeout_seconds)},
+      {"dpd_timeout_action", ike::dpd_action_name(o.dpd_timeout_action)},
+      {"startup_action", o.startup_action == ike::StartupAction::start ? "start" : "add"},
+  };
+  if (o.lab_child_rekey_seconds) t.insert("lab_child_rekey_seconds", int64_t(o.lab_child_rekey_seconds));
+  if (o.lab_ike_rekey_seconds) t.insert("lab_ike_rekey_seconds", int64_t(o.lab_ike_rekey_seconds));
+  return t;
+}
+
 }  // namespace vpngw

@@ -12,4 +12,7 @@ namespace vpngw {
 // letters and digits.
 ike::TunnelOptions read_ike_options(TableReader& r, bool psk_required);
 
+// The inverse: every option as the TOML keys read_ike_options takes (for generated configs).
+toml::table ike_options_table(const ike::TunnelOptions& o);
+
 }  // namespace vpngw
