@@ -1,12 +1,21 @@
 #include "apps/s2s.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 mode needs std::exchange declared
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <spdlog/spdlog.h>
+
+#include "control/api/management_server.hpp"
 #include "control/s2s/render.hpp"
+#include "control/s2s/vgw_router.hpp"
 #include "control/s2s/vpn_config.hpp"
 
 namespace vpngw {
@@ -86,6 +95,56 @@ int render(const RenderOptions& o) {
   return 0;
 }
 
+struct VgwOptions {
+  std::string name = "vgw";
+  bool transit = false, no_ecmp = false;
+  std::vector<std::string> endpoints, statics;
+  unsigned poll_ms = 100;
+  std::string socket;
+};
+
+// --endpoint NAME,SOCKET,NEXT_HOP and --static PREFIX,NAME
+int run_vgw(const VgwOptions& o) {
+  s2s::VgwRouterConfig cfg;
+  cfg.name = o.name;
+  cfg.kind = o.transit ? s2s::GatewayKind::transit_gateway : s2s::GatewayKind::vpn_gateway;
+  cfg.vpn_ecmp_support = !o.no_ecmp;
+  cfg.poll_interval = std::chrono::milliseconds(o.poll_ms);
+  for (const auto& e : o.endpoints) {
+    const size_t a = e.find(','), b = e.rfind(',');
+    if (a == std::string::npos || a == b) throw ConfigError("--endpoint \"" + e + "\": NAME,SOCKET,NEXT_HOP");
+    cfg.endpoints.push_back({e.substr(0, a), e.substr(a + 1, b - a - 1), address_arg(e.substr(b + 1), "--endpoint")});
+  }
+  if (cfg.endpoints.empty()) throw ConfigError("--endpoint: at least one tunnel endpoint");
+  for (const auto& st : o.statics) {
+    const size_t a = st.find(',');
+    const auto prefix = prefix_args({st.substr(0, a)}, "--static");
+    const std::string name = a == std::string::npos ? "" : st.substr(a + 1);
+    auto it = std::find_if(cfg.endpoints.begin(), cfg.endpoints.end(), [&](const s2s::VgwEndpoint& e) { return e.name == name; });
+    if (it == cfg.endpoints.end()) throw ConfigError("--static \"" + st + "\": PREFIX,ENDPOINT_NAME of an --endpoint");
+    cfg.statics.push_back({prefix[0], uint32_t(it - cfg.endpoints.begin())});
+  }
+  boost::asio::io_context io;
+  s2s::VgwRouter router(io, cfg);
+  ManagementServer mgmt(io, o.socket.empty() ? ManagementServer::default_path(cfg.name) : o.socket);
+  mgmt.add("stats", [&](const nlohmann::json&) { return router.summary(); });
+  mgmt.add("vgw", [&](const nlohmann::json&) { return router.summary(); });
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::info("{}: signal {}, removing routes and stopping", cfg.name, sig);
+    router.stop();
+    mgmt.stop();
+    io.stop();
+  });
+  spdlog::info("{}: {} with {} tunnel endpoint(s), polling every {} ms", cfg.name,
+               o.transit ? "transit gateway" : "virtual private gateway", cfg.endpoints.size(), o.poll_ms);
+  mgmt.start();
+  router.start();
+  io.run();
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> add_s2s_command(CLI::App& app) {
@@ -93,7 +152,17 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   auto* check = group->add_subcommand("check", "validate a model and print it with AWS's defaults filled in");
   auto* render_cmd = group->add_subcommand(
       "render", "write the gateway configs that run one VPN connection: the AWS end of each tunnel and the customer gateway");
+  auto* vgw_cmd = group->add_subcommand(
+      "vgw", "run the AWS gateway's router: polls the tunnel endpoints and routes towards on-prem by AWS's priority");
   group->require_subcommand(1);
+  auto vo = std::make_shared<VgwOptions>();
+  vgw_cmd->add_option("--name", vo->name, "gateway id, e.g. vgw-1 (also names the management socket)");
+  vgw_cmd->add_flag("--transit", vo->transit, "a transit gateway (ECMP over tunnels) instead of a virtual private gateway");
+  vgw_cmd->add_flag("--no-ecmp", vo->no_ecmp, "transit gateway with VpnEcmpSupport disabled");
+  vgw_cmd->add_option("--endpoint", vo->endpoints, "NAME,SOCKET,NEXT_HOP of a tunnel endpoint (repeat)")->required();
+  vgw_cmd->add_option("--static", vo->statics, "PREFIX,NAME: a static VPN route through that endpoint's tunnel");
+  vgw_cmd->add_option("--poll-ms", vo->poll_ms, "how often the endpoints are asked (ms)");
+  vgw_cmd->add_option("--management-socket", vo->socket, "default /run/vpngw/NAME.sock");
   auto path = std::make_shared<std::string>();
   check->add_option("-c,--config", *path, "the model (TOML), see docs/site-to-site.md")->required();
   auto ro = std::make_shared<RenderOptions>();
@@ -107,9 +176,10 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
   render_cmd->add_option("-o,--out", ro->out_dir, "directory for the generated files")->required();
   return [=]() -> int {
-    if (!check->parsed() && !render_cmd->parsed()) return -1;
+    if (!check->parsed() && !render_cmd->parsed() && !vgw_cmd->parsed()) return -1;
     try {
       if (render_cmd->parsed()) return render(*ro);
+      if (vgw_cmd->parsed()) return run_vgw(*vo);
       std::cout << to_json(s2s::load_site_to_site(*path)).dump(2) << "\n";
       return 0;
     } catch (const ConfigError& e) {

@@ -22,6 +22,7 @@
 #include "control/ike/endpoint.hpp"
 #include "control/route_installer.hpp"
 #include "control/stats_file.hpp"
+#include "control/tunnel_traffic.hpp"
 #include "dataplane/snapshot.hpp"
 #include "dataplane/udp_socket.hpp"
 #include "dataplane/worker.hpp"
@@ -107,6 +108,7 @@ struct Gateway::State {
   std::unique_ptr<bgp::Speaker> speaker;
   RouteInstaller* installer = nullptr;  // owned by run()
   std::unique_ptr<ike::Endpoint> ike;
+  TunnelTrafficTotals traffic;  // TunnelDataIn/Out across rekeys
 
   explicit State(GatewayConfig c)
       : cfg(std::move(c)),
@@ -114,7 +116,9 @@ struct Gateway::State {
         udp(cfg.outside_address, cfg.outside_port),
         fib(build_fib(cfg, nullptr)),
         sas(build_sa_table(cfg, nullptr, nullptr)),
-        worker(tun, 0, udp, fib, sas, &inbox) {}
+        worker(tun, 0, udp, fib, sas, &inbox) {
+    traffic.observe(*sas.current(), monotonic_ns());
+  }
 };
 
 Gateway::Gateway(GatewayConfig config) : s_(std::make_unique<State>(std::move(config))) {
@@ -154,6 +158,13 @@ nlohmann::json Gateway::stats() const {
     const InboundSa* insa = t.inbound.get();
     nlohmann::json tj;
     tj["name"] = t.name;
+    // AWS's TunnelDataIn (after decryption) and TunnelDataOut (before encryption): inner bytes
+    // over the tunnel's life, across rekeys.
+    const TunnelTraffic traffic = s_->traffic.totals(i);
+    tj["data_in_bytes"] = traffic.in_bytes;
+    tj["data_in_packets"] = traffic.in_packets;
+    tj["data_out_bytes"] = traffic.out_bytes;
+    tj["data_out_packets"] = traffic.out_packets;
     if (t.outbound)
       tj["outbound"] = {{"spi", hex32(t.outbound->spi)},
                         {"packets", t.outbound->counters.packets.load()},
@@ -196,6 +207,7 @@ void Gateway::run(const std::string& stats_path) {
       if (ec) return;
       s_->fib.reclaim();
       s_->sas.reclaim();
+      s_->traffic.fold(monotonic_ns());
       write_stats();
       tick();
     });
@@ -224,6 +236,7 @@ void Gateway::run(const std::string& stats_path) {
     s_->ike = std::make_unique<ike::Endpoint>(io, ec, s_->inbox, std::move(specs), [this] {
       try {
         s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
+        s_->traffic.observe(*s_->sas.current(), monotonic_ns());
         s_->sas.reclaim();
       } catch (const std::invalid_argument& e) {
         // Two tunnels drew the same random inbound SPI (about n^2 / 2^33): keep the current table

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <algorithm>
 #include <system_error>
 
@@ -163,6 +164,57 @@ void Netlink::delete_route(const IpPrefix& prefix, int ifindex) {
   Message m;
   build_route(m, prefix, ifindex, false, 0);
   request(&m.hdr(), route_what(prefix, ifindex, false));
+}
+
+void Netlink::replace_route_via(const IpPrefix& prefix, const std::vector<IpAddress>& gateways, uint8_t protocol) {
+  if (gateways.empty()) throw std::invalid_argument("route " + prefix.to_string() + ": no next hop");
+  Message m;
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  m.hdr().nlmsg_type = RTM_NEWROUTE;
+  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
+  rt->rtm_family = family(prefix.address);
+  rt->rtm_dst_len = prefix.length;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_protocol = protocol;
+  rt->rtm_scope = RT_SCOPE_UNIVERSE;
+  rt->rtm_type = RTN_UNICAST;
+  add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
+  std::string what = "route " + prefix.to_string();
+  for (const auto& g : gateways) what += " via " + g.to_string();
+  if (gateways.size() == 1) {
+    add_attr(&m.hdr(), RTA_GATEWAY, gateways[0].bytes.data(), addr_len(gateways[0]));
+  } else {
+    // RTA_MULTIPATH: one rtnexthop per gateway, each followed by its own RTA_GATEWAY.
+    char nested[512] = {};
+    size_t len = 0;
+    for (const auto& g : gateways) {
+      const size_t one = RTNH_ALIGN(sizeof(rtnexthop) + RTA_SPACE(addr_len(g)));
+      if (len + one > sizeof nested) throw std::invalid_argument(what + ": too many next hops");
+      auto* nh = reinterpret_cast<rtnexthop*>(nested + len);
+      nh->rtnh_len = uint16_t(sizeof(rtnexthop) + RTA_SPACE(addr_len(g)));
+      auto* rta = reinterpret_cast<rtattr*>(nested + len + sizeof(rtnexthop));
+      rta->rta_type = RTA_GATEWAY;
+      rta->rta_len = uint16_t(RTA_LENGTH(addr_len(g)));
+      std::memcpy(RTA_DATA(rta), g.bytes.data(), addr_len(g));
+      len += one;
+    }
+    add_attr(&m.hdr(), RTA_MULTIPATH, nested, len);
+  }
+  request(&m.hdr(), what);
+}
+
+void Netlink::delete_route_any(const IpPrefix& prefix) {
+  Message m;
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+  m.hdr().nlmsg_type = RTM_DELROUTE;
+  auto* rt = static_cast<rtmsg*>(NLMSG_DATA(&m.hdr()));
+  rt->rtm_family = family(prefix.address);
+  rt->rtm_dst_len = prefix.length;
+  rt->rtm_table = RT_TABLE_MAIN;
+  rt->rtm_scope = RT_SCOPE_NOWHERE;
+  add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
+  request(&m.hdr(), "delete route " + prefix.to_string());
 }
 
 std::vector<std::string> Netlink::apply_routes(const std::vector<RouteChange>& changes, int ifindex, uint8_t protocol) {

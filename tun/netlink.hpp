@@ -29,6 +29,10 @@ class Netlink {
   // A route out of the device, replacing an existing one for the same prefix.
   void replace_route(const IpPrefix& prefix, int ifindex);
   void delete_route(const IpPrefix& prefix, int ifindex);
+  // A route through next hops on connected subnets (`ip route replace P via G` or, with several,
+  // `nexthop via G1 nexthop via G2`: the kernel spreads flows over them by hash).
+  void replace_route_via(const IpPrefix& prefix, const std::vector<IpAddress>& gateways, uint8_t protocol);
+  void delete_route_any(const IpPrefix& prefix);  // whatever the route's device or next hops
 
   // Many route changes in one pipelined exchange (a full BGP table is a million of them): requests
   // go out in batches without waiting for each ACK. Deleting a route that is already gone is fine.

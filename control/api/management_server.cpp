@@ -2,7 +2,9 @@
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 mode needs std::exchange declared
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio/local/stream_protocol.hpp>
@@ -93,12 +95,18 @@ void ManagementServer::stop() {
   ::unlink(path_.c_str());
 }
 
-nlohmann::json management_request(const std::string& path, const nlohmann::json& request) {
+nlohmann::json management_request(const std::string& path, const nlohmann::json& request,
+                                  std::chrono::milliseconds timeout) {
   asio::io_context io;
   unix_socket::socket s(io);
   boost::system::error_code ec;
   s.connect(unix_socket::endpoint(path), ec);
   if (ec) throw std::runtime_error("cannot reach the gateway at " + path + ": " + ec.message() + " (is it running?)");
+  if (timeout.count() > 0) {
+    timeval tv{time_t(timeout.count() / 1000), suseconds_t(timeout.count() % 1000 * 1000)};
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
   const std::string line = request.dump() + "\n";
   asio::write(s, asio::buffer(line));
   asio::streambuf buf;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -36,6 +37,8 @@ class ManagementServer {
 
 // The client side, for `vpngw ctl`: sends one request, returns the answer; throws with the path in
 // the message when the gateway is not there.
-nlohmann::json management_request(const std::string& path, const nlohmann::json& request);
+// With a timeout, a gateway that accepts but does not answer (stopped, wedged) is an error too.
+nlohmann::json management_request(const std::string& path, const nlohmann::json& request,
+                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
 }  // namespace vpngw
