@@ -68,6 +68,24 @@ void print_ike(const nlohmann::json& j) {
   }
 }
 
+// The AWS gateway's view (vpngw s2s vgw): CloudWatch's per-tunnel metrics and its routes.
+void print_vgw(const nlohmann::json& j) {
+  std::printf("%s (%s)\n", j.value("name", "").c_str(), j.value("kind", "").c_str());
+  std::printf("%-18s %-11s %-6s %-6s %-11s %14s %14s %7s\n", "tunnel", "TunnelState", "ipsec", "bgp", "answering",
+              "TunnelDataIn", "TunnelDataOut", "routes");
+  for (const auto& t : j["tunnels"])
+    std::printf("%-18s %-11d %-6s %-6s %-11s %14llu %14llu %7zu\n", t.value("name", "").c_str(), t.value("TunnelState", 0),
+                t.value("ipsec_up", false) ? "up" : "down", t.value("bgp_up", false) ? "up" : "down",
+                t.value("reachable", false) ? "yes" : "no", (unsigned long long)t.value("TunnelDataIn", uint64_t(0)),
+                (unsigned long long)t.value("TunnelDataOut", uint64_t(0)), t.value("routes_learned", size_t(0)));
+  std::printf("\nroutes towards on-prem:\n");
+  for (const auto& r : j["routes"]) {
+    std::string via;
+    for (const auto& v : r["via"]) via += (via.empty() ? "" : " + ") + v.get<std::string>();
+    std::printf("  %-20s via %s\n", r.value("prefix", "").c_str(), via.c_str());
+  }
+}
+
 }  // namespace
 
 std::function<int()> add_ctl_command(CLI::App& app) {
@@ -84,6 +102,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   ctl->require_subcommand(1);
   auto* stats = ctl->add_subcommand("stats", "counters, tunnels, FIB and BGP state");
   auto* ike = ctl->add_subcommand("ike", "IKE tunnels: phase 1/2 states, SPIs, rekeys, DPD, recent log");
+  auto* vgw = ctl->add_subcommand("vgw", "an AWS gateway router (vpngw s2s vgw): TunnelState, TunnelDataIn/Out, routes");
   auto* bgp = ctl->add_subcommand("bgp", "BGP sessions and routes");
   bgp->require_subcommand(1);
   auto* summary = bgp->add_subcommand("summary", "one line per neighbour");
@@ -98,6 +117,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     nlohmann::json req;
     if (stats->parsed()) req = {{"command", "stats"}};
     else if (ike->parsed()) req = {{"command", "ike"}};
+    else if (vgw->parsed()) req = {{"command", "vgw"}};
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
@@ -110,6 +130,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
       if (opt->json || stats->parsed() || reset->parsed()) std::cout << answer.dump(2) << "\n";
       else if (summary->parsed()) print_summary(answer);
       else if (ike->parsed()) print_ike(answer);
+      else if (vgw->parsed()) print_vgw(answer);
       else print_routes(answer);
       return 0;
     } catch (const std::exception& e) {

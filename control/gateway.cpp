@@ -109,6 +109,23 @@ struct Gateway::State {
   RouteInstaller* installer = nullptr;  // owned by run()
   std::unique_ptr<ike::Endpoint> ike;
   TunnelTrafficTotals traffic;  // TunnelDataIn/Out across rekeys
+  std::vector<bool> tunnel_up;  // per tunnel: has an outbound SA
+
+  // A tunnel that lost its SAs (DPD timeout, the peer's DELETE) takes its BGP sessions down at
+  // once, like a VTI going down, instead of leaving them to the hold timer.
+  void sas_changed() {
+    traffic.observe(*sas.current(), monotonic_ns());
+    const auto& ts = sas.current()->tunnels();
+    tunnel_up.resize(ts.size(), false);
+    for (size_t i = 0; i < ts.size(); ++i) {
+      const bool up = ts[i].outbound != nullptr;
+      if (tunnel_up[i] && !up) {
+        spdlog::warn("gateway {}: tunnel {} down (no IPsec SA)", cfg.name, ts[i].name);
+        if (speaker) speaker->path_down(uint32_t(i), "tunnel " + ts[i].name + " down (no IPsec SA)");
+      }
+      tunnel_up[i] = up;
+    }
+  }
 
   explicit State(GatewayConfig c)
       : cfg(std::move(c)),
@@ -117,7 +134,7 @@ struct Gateway::State {
         fib(build_fib(cfg, nullptr)),
         sas(build_sa_table(cfg, nullptr, nullptr)),
         worker(tun, 0, udp, fib, sas, &inbox) {
-    traffic.observe(*sas.current(), monotonic_ns());
+    sas_changed();
   }
 };
 
@@ -236,7 +253,7 @@ void Gateway::run(const std::string& stats_path) {
     s_->ike = std::make_unique<ike::Endpoint>(io, ec, s_->inbox, std::move(specs), [this] {
       try {
         s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
-        s_->traffic.observe(*s_->sas.current(), monotonic_ns());
+        s_->sas_changed();
         s_->sas.reclaim();
       } catch (const std::invalid_argument& e) {
         // Two tunnels drew the same random inbound SPI (about n^2 / 2^33): keep the current table

@@ -253,6 +253,15 @@ class Speaker::Peer {
       if (c) c->session().shutdown(ErrorCode::cease, cease_sub::admin_shutdown, "gateway shutting down");
   }
 
+  // The path to the neighbour is gone (its tunnel went down, or BFD says so): drop the session now
+  // rather than wait for the hold timer, as routers do on interface down for directly connected
+  // eBGP neighbours. A NOTIFICATION could not arrive, so none is sent.
+  void path_down(const std::string& why) {
+    auto out = out_, in = in_;  // on_down may release them
+    for (auto* c : {out.get(), in.get()})
+      if (c) c->session().connection_lost(why);
+  }
+
   void reset() {
     admin_idle_ = false;
     if (up_) up_->session().shutdown(ErrorCode::cease, cease_sub::admin_reset, "reset by the operator");
@@ -625,6 +634,16 @@ nlohmann::json Speaker::routes(size_t limit) const {
     out.push_back(std::move(r));
   });
   return out;
+}
+
+void Speaker::path_down(uint32_t tunnel, const std::string& why) {
+  for (auto& p : impl_->peers)
+    if (p->tunnel() == tunnel) p->path_down(why);
+}
+
+void Speaker::neighbor_path_down(const IpAddress& neighbor, const std::string& why) {
+  for (auto& p : impl_->peers)
+    if (p->config().address == neighbor) p->path_down(why);
 }
 
 bool Speaker::reset(const std::string& neighbor) {

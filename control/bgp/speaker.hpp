@@ -47,6 +47,10 @@ class Speaker {
   // Leaves Idle after a max-prefix trip (or restarts an established session): returns false when
   // no neighbour has that name.
   bool reset(const std::string& neighbor);
+  // The sessions over this tunnel (or with this neighbour) lost their path: they end now, their
+  // routes leave the RIB, and the neighbours are retried as usual.
+  void path_down(uint32_t tunnel, const std::string& why);
+  void neighbor_path_down(const IpAddress& neighbor, const std::string& why);
 
  private:
   class Peer;
