@@ -52,6 +52,8 @@ struct RenderOptions {
   std::string model, connection, out_dir;
   std::vector<std::string> aws_outside, vpc_cidrs, onprem_cidrs, customer_med;
   uint16_t hold_time = 30, keepalive = 10;
+  uint32_t bfd_ms = 0;
+  unsigned bfd_mult = 3;
 };
 
 IpAddress address_arg(const std::string& text, const char* option) {
@@ -78,6 +80,8 @@ int render(const RenderOptions& o) {
   in.onprem_cidrs = prefix_args(o.onprem_cidrs, "--onprem-cidr");
   in.bgp_hold_time = o.hold_time;
   in.bgp_keepalive = o.keepalive;
+  if (o.bfd_ms) in.bfd_interval_ms = o.bfd_ms;
+  in.bfd_multiplier = uint8_t(o.bfd_mult);
   if (!o.customer_med.empty() && o.customer_med.size() != 2) throw ConfigError("--customer-med takes two values, one per tunnel");
   for (size_t i = 0; i < o.customer_med.size(); ++i) in.customer_med[i] = uint32_t(std::stoul(o.customer_med[i]));
   const auto r = s2s::render_connection(s2s::load_site_to_site(o.model), o.connection, in);
@@ -174,6 +178,8 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--hold-time", ro->hold_time, "BGP hold time (AWS's examples: 30)");
   render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive (AWS's examples: 10)");
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
+  render_cmd->add_option("--bfd-ms", ro->bfd_ms, "BFD inside each tunnel at this interval (not AWS VPN: a lab probe; 0: off)");
+  render_cmd->add_option("--bfd-multiplier", ro->bfd_mult, "BFD detect multiplier")->check(CLI::Range(1, 255));
   render_cmd->add_option("-o,--out", ro->out_dir, "directory for the generated files")->required();
   return [=]() -> int {
     if (!check->parsed() && !render_cmd->parsed() && !vgw_cmd->parsed()) return -1;

@@ -18,6 +18,7 @@
 #include "common/clock.hpp"
 #include "common/hex.hpp"
 #include "control/api/management_server.hpp"
+#include "control/bfd/service.hpp"
 #include "control/bgp/speaker.hpp"
 #include "control/ike/endpoint.hpp"
 #include "control/route_installer.hpp"
@@ -248,6 +249,22 @@ void Gateway::run(const std::string& stats_path) {
         io, *cfg.bgp, router_id, [this](const std::string& name) { return tunnel_id(s_->cfg, name); }, *installer);
     s_->installer = installer.get();
   }
+  // BFD with the neighbours that ask for it: Down ends their BGP session at once.
+  std::unique_ptr<bfd::Service> bfd_service;
+  if (cfg.bgp) {
+    std::vector<bfd::PeerConfig> peers;
+    for (const auto& n : cfg.bgp->neighbors)
+      if (n.bfd) peers.push_back({n.name, *n.local_address, n.address});
+    if (!peers.empty()) {
+      const uint32_t us = cfg.bgp->bfd_interval_ms * 1000;
+      bfd_service = std::make_unique<bfd::Service>(
+          io, bfd::SessionConfig{us, us, cfg.bgp->bfd_multiplier}, std::move(peers),
+          [this](const bfd::PeerConfig& peer, const bfd::Transition& t) {
+            if (t.from == bfd::State::up && s_->speaker)
+              s_->speaker->neighbor_path_down(peer.remote, "BFD down: " + std::string(bfd::to_string(t.diag)));
+          });
+    }
+  }
   if (auto specs = ike_tunnels(cfg); !specs.empty()) {
     ike::EndpointConfig ec{cfg.outside_address, cfg.ike_port, cfg.outside_port, s_->udp.fd()};
     s_->ike = std::make_unique<ike::Endpoint>(io, ec, s_->inbox, std::move(specs), [this] {
@@ -262,7 +279,15 @@ void Gateway::run(const std::string& stats_path) {
       }
     });
   }
-  mgmt.add("stats", [this](const nlohmann::json&) { return stats(); });
+  mgmt.add("stats", [this, &bfd_service](const nlohmann::json&) {
+    auto j = stats();
+    if (bfd_service) j["bfd"] = bfd_service->summary();
+    return j;
+  });
+  mgmt.add("bfd", [&bfd_service](const nlohmann::json&) {
+    if (!bfd_service) throw std::invalid_argument("no BGP neighbour on this gateway has bfd = true");
+    return bfd_service->summary();
+  });
   mgmt.add("ike", [this](const nlohmann::json&) {
     if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
     return s_->ike->summary();
@@ -290,6 +315,7 @@ void Gateway::run(const std::string& stats_path) {
     timer.cancel();
     mgmt.stop();
     if (s_->speaker) s_->speaker->stop();  // Cease to every peer
+    if (bfd_service) bfd_service->stop();  // AdminDown, so the peer does not wait for detection
     if (s_->ike) s_->ike->stop();          // DELETE of every IKE SA
     // A peer that stops reading must not hold the exit: give the NOTIFICATIONs a moment, then go.
     shutdown_deadline.expires_after(std::chrono::seconds(2));
@@ -299,6 +325,7 @@ void Gateway::run(const std::string& stats_path) {
   s_->worker.start();
   mgmt.start();
   if (s_->speaker) s_->speaker->start();
+  if (bfd_service) bfd_service->start();
   if (s_->ike) s_->ike->start();
   write_stats();
   tick();

@@ -119,6 +119,9 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
   if (auto c = r.integer("connect_retry", 1, 3600)) b.connect_retry = uint16_t(*c);
   if (auto p = r.integer("listen_port", 1, 65535)) b.listen_port = uint16_t(*p);
   if (auto k = r.boolean("kernel_routes")) b.kernel_routes = *k;
+  // AWS Direct Connect's BFD: 300 ms minimum interval, multiplier 3.
+  if (auto i = r.integer("bfd_interval_ms", 50, 10000)) b.bfd_interval_ms = uint32_t(*i);
+  if (auto m = r.integer("bfd_multiplier", 1, 255)) b.bfd_multiplier = uint8_t(*m);
   b.export_prefixes = parse_prefix_list(r, "export");
   std::set<std::string> names;
   if (const auto* neighbors = r.array_of_tables("neighbor")) {
@@ -133,6 +136,9 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
       if (!tunnel_names.count(nb.tunnel)) n.fail("tunnel", "\"" + nb.tunnel + "\"", "no [[tunnel]] has that name");
       if (auto la = n.string("local_address")) nb.local_address = parse_address(n, "local_address", *la);
       if (auto p = n.boolean("passive")) nb.passive = *p;
+      if (auto bfd = n.boolean("bfd")) nb.bfd = *bfd;
+      if (nb.bfd && (!nb.local_address || nb.local_address->v6 || nb.address.v6))
+        n.fail("bfd", "true", "BFD needs local_address (the inside address its packets leave from), IPv4 on both ends");
       if (auto pw = n.string("md5_password")) {
         if (pw->size() > 80) n.fail("md5_password", "(" + std::to_string(pw->size()) + " characters)", "at most 80 characters (TCP_MD5SIG_MAXKEYLEN)");
         nb.md5_password = *pw;

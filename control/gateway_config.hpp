@@ -57,6 +57,7 @@ struct BgpNeighborConfig {
   std::optional<uint16_t> keepalive;
   uint32_t local_pref = 100;
   std::optional<uint32_t> med;  // MED on the routes we announce to this neighbour
+  bool bfd = false;  // a BFD session (RFC 5880/5881) with this neighbour; Down ends the BGP session
 };
 
 struct BgpConfig {
@@ -68,6 +69,8 @@ struct BgpConfig {
   uint16_t listen_port = 179;
   bool kernel_routes = true;  // install learned routes into the kernel, out of the TUN
   std::vector<IpPrefix> export_prefixes;  // announced to every neighbour with our ASN (the VPC CIDR)
+  uint32_t bfd_interval_ms = 300;  // BFD desired TX / required RX interval
+  uint8_t bfd_multiplier = 3;
   std::vector<BgpNeighborConfig> neighbors;
 };
 

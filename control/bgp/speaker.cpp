@@ -20,6 +20,7 @@
 #include <random>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
 #include "control/bgp/session.hpp"
 
 namespace vpngw::bgp {
@@ -386,6 +387,7 @@ class Speaker::Peer {
       up_ = nullptr;
       adj_rib_out_.clear();
       ++flaps_;
+      down_at_ns_ = monotonic_ns();
       impl_.rib.drop_peer(rib_index_, [this](const BestChange& c) { impl_.report(c); });
       spdlog::warn("bgp {}: session down: {}", cfg_.name, reason);
     } else {
@@ -409,6 +411,7 @@ class Speaker::Peer {
     j["uptime_s"] = up_ ? nlohmann::json(std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - since_).count())
                         : nlohmann::json(nullptr);
     j["established_at_ms"] = established_at_ms_;
+    j["last_down_ns"] = down_at_ns_;  // CLOCK_MONOTONIC: failover measurements compare it with the fault
     j["prefixes_announced_total"] = prefixes_received_;  // every NLRI ever received, kept or not
     j["prefixes_accepted"] = impl_.rib.prefixes_from(rib_index_);
     j["prefixes_exported"] = adj_rib_out_.size();
@@ -510,6 +513,7 @@ class Speaker::Peer {
   bool stopped_ = false, admin_idle_ = false;
   Clock::time_point since_;
   int64_t established_at_ms_ = 0;  // CLOCK_MONOTONIC, for benchmarks comparing across processes
+  int64_t down_at_ns_ = 0;
   uint64_t flaps_ = 0, updates_in_ = 0, prefixes_received_ = 0, treat_as_withdraw_ = 0, looped_ = 0, warnings_ = 0;
   std::string last_error_;
   std::vector<IpPrefix> adj_rib_out_;
