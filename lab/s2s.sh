@@ -43,6 +43,7 @@ s2s_start() {  # NODE NAME CMD...: a process in a node, its pid and log under $W
   local p=$1 node=$2 name=$3; shift 3
   ip netns exec "$p-$node" "$@" >"$S2S_WORK/$name.log" 2>&1 &
   echo $! >"$S2S_WORK/$name.pid"
+  disown $!  # killed on purpose in failover runs: no job-control notices
 }
 
 s2s_wait() {  # SECONDS WHAT CMD...: until CMD succeeds

@@ -28,10 +28,16 @@ FailoverReport analyze_failover(std::string label, const std::vector<Arrival>& a
     if (any && a.seq < highest) ++r.reordered;
     highest = any ? std::max(highest, a.seq) : a.seq;
     any = true;
-    if (!r.restore_ms && a.sent_ns >= fault_ns) r.restore_ms = double(a.received_ns - fault_ns) / 1e6;
+    // Restored when the longest silence after the fault ends with a packet sent after it (a
+    // stopped endpoint may later release packets it held: those arrive late, not restored).
     if (a.received_ns > fault_ns) {
       const int64_t from = std::max(last_arrival, fault_ns);
-      r.longest_gap_ms = std::max(r.longest_gap_ms, double(a.received_ns - from) / 1e6);
+      const double gap = double(a.received_ns - from) / 1e6;
+      if (gap > r.longest_gap_ms) {
+        r.longest_gap_ms = gap;
+        if (a.sent_ns >= fault_ns) r.restore_ms = double(a.received_ns - fault_ns) / 1e6;
+      }
+      if (!r.restore_ms && a.sent_ns >= fault_ns) r.restore_ms = double(a.received_ns - fault_ns) / 1e6;
     }
     last_arrival = std::max(last_arrival, a.received_ns);
   }

@@ -22,7 +22,7 @@ struct FailoverReport {
   uint64_t duplicates = 0;
   uint64_t reordered = 0;        // arrived after a higher sequence number
   std::optional<double> detect_ms;     // fault to the gateway declaring the path dead (from outside)
-  std::optional<double> restore_ms;    // fault to the first arrival of a packet sent after the fault
+  std::optional<double> restore_ms;    // fault to the end of the longest silence after it (by a packet sent after the fault)
   double longest_gap_ms = 0;           // longest silence between arrivals after the fault
   std::optional<uint64_t> lost_on_return;  // lost among packets sent after the failed path came back
   int64_t fault_ns = 0;

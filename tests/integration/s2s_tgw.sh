@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Namespaces (root): the Site-to-Site lab with a transit gateway and two VPC attachments
+# (lab/s2s.sh tgw). Checks: on-prem reaches both VPCs; the transit gateway installs its route
+# towards on-prem with both tunnels as next hops (VpnEcmpSupport) and spreads 16 UDP flows from
+# the VPC over both tunnels (TunnelDataOut grows on each); after one endpoint is killed, every
+# flow leaves through the other.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/s2s.sh"
+WORK=$(mktemp -d /tmp/vpngw-s2stgw.XXXXXX)
+P="tgw$$"
+cleanup() {
+  s2s_down "$P"
+  [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/s2stgw-debug; rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -n 20 "$WORK/cgw.log" "$WORK/vgw.log" >&2 2>/dev/null || true
+  exit 1
+}
+vgw() { "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw; }
+# 16 UDP flows (distinct source ports) from the VPC host to on-prem, 50 packets each
+flows() {
+  s2s_in "$P" vpc python3 - <<'PY'
+import socket
+for port in range(7000, 7016):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.1.0.10", port))
+    for _ in range(50):
+        s.sendto(b"x" * 100, ("10.0.0.10", 9))
+    s.close()
+PY
+  sleep 1.5
+}
+
+s2s_up "$P" "$VPNGW" "$WORK" tgw
+s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC 1"
+s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.2.0.10 >/dev/null || fail "on-prem -> VPC 2"
+s2s_wait 10 "both tunnels as next hops" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via | length == 2'"
+s2s_in "$P" vgw ip route show 10.0.0.0/16
+"$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
+
+before=$(vgw | jq '[.tunnels[].TunnelDataOut]')
+flows
+after=$(vgw | jq '[.tunnels[].TunnelDataOut]')
+echo "TunnelDataOut before $before after $after"
+used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
+[ "$used" = 2 ] || fail "16 flows used $used tunnel(s); a transit gateway with ECMP spreads them over both"
+
+echo "== endpoint of tunnel 1 killed: every flow through tunnel 2"
+kill -KILL "$(cat "$WORK/t1.pid")"
+s2s_wait 5 "the route to lose tunnel 1" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via == [\"vpn-1-tunnel2\"]'"
+before=$(vgw | jq '.tunnels[1].TunnelDataOut')
+flows
+after=$(vgw | jq '.tunnels[1].TunnelDataOut')
+[ $((after - before)) -ge $((16 * 50 * 100)) ] || fail "tunnel 2 carried $((after - before)) bytes of 80000"
+echo "PASS"

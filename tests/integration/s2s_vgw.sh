@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Namespaces (root): the Site-to-Site lab with a virtual private gateway (lab/s2s.sh): a vpngw
+# customer gateway, two AWS tunnel endpoints in their own namespaces, the VGW router, a VPC host.
+# Checks: both tunnels and BGP sessions come up from the model with AWS's random defaults; ping
+# both ways; the VGW sends 16 flows towards on-prem through one tunnel only (no ECMP); measured
+# failovers under a 1000 pps stream on-prem -> VPC:
+#   BFD 300 ms x 3, active endpoint SIGKILLed: restored within 1 s, nothing duplicated, and
+#     nothing lost when the endpoint (restarted, re-keyed after the customer gateway's DPD) comes back;
+#   BGP hold timer alone (6 s), active endpoint SIGSTOPped: restored within the hold time;
+# and that lab down leaves no namespace behind.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/s2s.sh"
+source "$HERE/../../lab/failover.sh"
+WORK=$(mktemp -d /tmp/vpngw-s2s.XXXXXX)
+P="s2s$$"
+cleanup() {
+  s2s_down "$P"
+  [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/s2s-debug; rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -n 20 "$WORK"/*/cgw.log "$WORK"/*/t1.log "$WORK"/*/vgw.log >&2 2>/dev/null || true
+  exit 1
+}
+
+echo "== lab up (VGW)"
+s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
+s2s_in "$P" onprem ping -c 3 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC ping"
+s2s_in "$P" vpc ping -c 3 -i 0.2 -W 2 10.0.0.10 >/dev/null || fail "VPC -> on-prem ping (through the VGW router)"
+"$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
+
+echo "== the VGW never splits a prefix over tunnels"
+vias=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '.routes[] | select(.prefix == "10.0.0.0/16") | .via | length')
+[ "$vias" = 1 ] || fail "10.0.0.0/16 via $vias tunnels"
+out_before=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
+for port in $(seq 6000 6015); do
+  s2s_in "$P" vpc bash -c "echo flow-$port > /dev/udp/10.0.0.10/$port" 2>/dev/null || true
+  s2s_in "$P" vpc bash -c "for i in 1 2 3 4 5; do echo x > /dev/udp/10.0.0.10/$port; done" 2>/dev/null || true
+done
+sleep 1.5
+out_after=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
+used=$(jq -n --argjson a "$out_before" --argjson b "$out_after" '[range(0; 2) | select($b[.] - $a[.] > 1000)] | length')
+echo "TunnelDataOut before $out_before after $out_after"
+[ "$used" = 1 ] || fail "16 flows VPC -> on-prem used $used tunnels (a VGW uses one)"
+s2s_down "$P"
+
+echo "== failover: BFD 300 ms x 3, active endpoint SIGKILLed"
+S2S_HOLD=30 s2s_failover "$P" "$VPNGW" "$WORK/bfd" bfd kill
+"$VPNGW" stream report --run "$(cat "$WORK/bfd/run.spec")" --json "$WORK/bfd.json" --svg "$WORK/bfd.svg"
+jq -e '.[0] | .restore_ms != null and .restore_ms < 1000' "$WORK/bfd.json" >/dev/null || fail "BFD failover not restored within 1 s"
+jq -e '.[0] | .duplicates == 0 and .lost_on_return == 0 and .lost < 1000' "$WORK/bfd.json" >/dev/null ||
+  fail "BFD failover: duplicates, loss on return, or more than 1 s of loss"
+grep -q "<svg" "$WORK/bfd.svg" || fail "no picture"
+s2s_down "$P"
+
+echo "== failover: BGP hold timer 6 s alone, active endpoint SIGSTOPped"
+S2S_HOLD=6 s2s_failover "$P" "$VPNGW" "$WORK/bgp" bgp stop
+"$VPNGW" stream report --run "$(cat "$WORK/bgp/run.spec")" --json "$WORK/bgp.json"
+jq -e '.[0] | .restore_ms != null and .restore_ms < 7000 and .detect_ms <= 6500' "$WORK/bgp.json" >/dev/null ||
+  fail "BGP failover not within the hold time"
+jq -e '.[0] | .duplicates == 0' "$WORK/bgp.json" >/dev/null || fail "duplicates"
+s2s_down "$P"
+
+left=$(ip netns list | grep -c "^$P-" || true)
+[ "$left" = 0 ] || fail "$left namespaces left after lab down"
+echo "PASS"
