@@ -1,7 +1,9 @@
 #include "apps/ctl.hpp"
 
 #include <cstdio>
+#include <chrono>
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "control/api/management_server.hpp"
@@ -86,6 +88,26 @@ void print_vgw(const nlohmann::json& j) {
   }
 }
 
+// Starts a tunnel replacement and prints its steps until it ends.
+int follow_replacement(const std::string& path, const nlohmann::json& req) {
+  nlohmann::json answer = management_request(path, req);
+  size_t printed = 0;
+  while (true) {
+    if (answer.contains("error")) {
+      std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";
+      return 1;
+    }
+    const auto& m = answer["maintenance"];
+    for (; printed < m["log"].size(); ++printed) std::printf("%s\n", m["log"][printed].get<std::string>().c_str());
+    std::fflush(stdout);
+    const std::string phase = m.value("phase", "");
+    if (phase == "done") return 0;
+    if (phase == "failed") return 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    answer = management_request(path, {{"command", "vgw"}});
+  }
+}
+
 }  // namespace
 
 std::function<int()> add_ctl_command(CLI::App& app) {
@@ -103,6 +125,10 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* stats = ctl->add_subcommand("stats", "counters, tunnels, FIB and BGP state");
   auto* ike = ctl->add_subcommand("ike", "IKE tunnels: phase 1/2 states, SPIs, rekeys, DPD, recent log");
   auto* vgw = ctl->add_subcommand("vgw", "an AWS gateway router (vpngw s2s vgw): TunnelState, TunnelDataIn/Out, routes");
+  auto* tunnel = ctl->add_subcommand("tunnel", "AWS-side tunnel operations (on a vpngw s2s vgw socket)");
+  auto* replace = tunnel->add_subcommand("replace", "replace a tunnel endpoint as AWS maintenance does: steer by MED, drain, restart");
+  replace->add_option("tunnel", opt->neighbor, "tunnel endpoint name, e.g. vpn-1-tunnel1")->required();
+  tunnel->require_subcommand(1);
   auto* bgp = ctl->add_subcommand("bgp", "BGP sessions and routes");
   bgp->require_subcommand(1);
   auto* summary = bgp->add_subcommand("summary", "one line per neighbour");
@@ -121,7 +147,9 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
+    else if (replace->parsed()) req = {{"command", "tunnel replace"}, {"tunnel", opt->neighbor}};
     try {
+      if (replace->parsed()) return follow_replacement(path, req);
       const nlohmann::json answer = management_request(path, req);
       if (answer.contains("error")) {
         std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";

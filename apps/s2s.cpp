@@ -133,6 +133,10 @@ int run_vgw(const VgwOptions& o) {
   ManagementServer mgmt(io, o.socket.empty() ? ManagementServer::default_path(cfg.name) : o.socket);
   mgmt.add("stats", [&](const nlohmann::json&) { return router.summary(); });
   mgmt.add("vgw", [&](const nlohmann::json&) { return router.summary(); });
+  mgmt.add("tunnel replace", [&](const nlohmann::json& req) {
+    router.replace_tunnel(req.value("tunnel", ""));
+    return router.summary();
+  });
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;

@@ -301,6 +301,24 @@ void Gateway::run(const std::string& stats_path) {
     const size_t limit = req.value("limit", size_t(1000));
     return nlohmann::json{{"routes", s_->speaker->routes(limit)}, {"total", s_->speaker->route_count()}};
   });
+  mgmt.add("bgp med", [this](const nlohmann::json& req) {
+    if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
+    const std::string who = req.value("neighbor", "");
+    std::optional<uint32_t> med;
+    if (req.contains("med") && req["med"].is_number_unsigned() && req["med"].get<uint64_t>() <= UINT32_MAX)
+      med = req["med"].get<uint32_t>();
+    else if (req.contains("med") && !req["med"].is_null())
+      throw std::invalid_argument("med must be 0-4294967295 or null");
+    if (!s_->speaker->set_med(who, med)) throw std::invalid_argument("no neighbour named '" + who + "'");
+    spdlog::info("gateway {}: MED towards {} now {}", s_->cfg.name, who, med ? std::to_string(*med) : "none");
+    return nlohmann::json{{"neighbor", who}, {"med", med ? nlohmann::json(*med) : nlohmann::json(nullptr)}};
+  });
+  mgmt.add("ike restart", [this](const nlohmann::json& req) {
+    if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
+    const std::string tunnel = req.value("tunnel", "");
+    if (!s_->ike->restart_tunnel(tunnel)) throw std::invalid_argument("no IKE tunnel named '" + tunnel + "'");
+    return nlohmann::json{{"restarted", tunnel}};
+  });
   mgmt.add("bgp reset", [this](const nlohmann::json& req) {
     if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
     const std::string who = req.value("neighbor", "");

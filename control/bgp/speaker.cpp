@@ -315,7 +315,14 @@ class Speaker::Peer {
     send_exports(conn, std::nullopt);
   }
 
-  void send_exports(Connection& conn, std::optional<Family> only) {
+  // A new MED for what we announce to this neighbour (AWS steering traffic off a tunnel under
+  // maintenance): the same prefixes are announced again with it.
+  void set_med(std::optional<uint32_t> med) {
+    cfg_.med = med;
+    if (up_) send_exports(*up_, std::nullopt, false);
+  }
+
+  void send_exports(Connection& conn, std::optional<Family> only, bool end_of_rib = true) {
     const auto& neg = conn.session().negotiated();
     const auto local = conn.local_address();
     for (const Family& f : neg.families) {
@@ -345,7 +352,7 @@ class Speaker::Peer {
         for (const auto& p : prefixes)
           if (std::find(adj_rib_out_.begin(), adj_rib_out_.end(), p) == adj_rib_out_.end()) adj_rib_out_.push_back(p);
       }
-      conn.session().send_established(encode_end_of_rib(f));
+      if (end_of_rib) conn.session().send_established(encode_end_of_rib(f));
     }
   }
 
@@ -638,6 +645,16 @@ nlohmann::json Speaker::routes(size_t limit) const {
     out.push_back(std::move(r));
   });
   return out;
+}
+
+bool Speaker::set_med(const std::string& neighbor, std::optional<uint32_t> med) {
+  bool found = false;
+  for (auto& p : impl_->peers)
+    if (p->config().name == neighbor || p->config().address.to_string() == neighbor) {
+      p->set_med(med);
+      found = true;
+    }
+  return found;
 }
 
 void Speaker::path_down(uint32_t tunnel, const std::string& why) {

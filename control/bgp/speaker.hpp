@@ -50,6 +50,9 @@ class Speaker {
   // The sessions over this tunnel (or with this neighbour) lost their path: they end now, their
   // routes leave the RIB, and the neighbours are retried as usual.
   void path_down(uint32_t tunnel, const std::string& why);
+  // Announces our prefixes to the neighbour again with this MED (none: no MED); false when no
+  // neighbour has that name or address.
+  bool set_med(const std::string& neighbor, std::optional<uint32_t> med);
   void neighbor_path_down(const IpAddress& neighbor, const std::string& why);
 
  private:

@@ -36,6 +36,7 @@ constexpr int64_t kHalfOpenTimeoutNs = 30'000'000'000;
 constexpr size_t kLogLines = 32;
 constexpr size_t kNonEspMarker = 4;
 constexpr int64_t kRetryInitiationNs = 5'000'000'000;
+constexpr int64_t kReinitiateAfterCloseNs = 500'000'000;
 constexpr int64_t kNatKeepaliveNs = 20'000'000'000;  // RFC 3948 4: 20 s is the usual interval
 
 Identification ipv4_id(const IpAddress& a) {
@@ -315,6 +316,12 @@ struct Endpoint::Impl {
       t.keys.clear(now);
       t.rekey_at.clear();
       changed = true;
+      // The peer closed the tunnel (restart, maintenance): with startup action "start" we keep
+      // it up, as strongSwan's close_action = start does.
+      if (t.spec.options.startup_action == StartupAction::start && !has_other_established(t, e) && t.initiate_at == 0) {
+        t.initiate_at = now + kReinitiateAfterCloseNs;
+        note(t, "peer deleted the IKE SA; initiating again");
+      }
     }
     if (e.sa->state() == IkeState::failed && e.sa->role() == IkeSa::Role::initiator) schedule_initiation(t, now);
     if (gone) erase(t, e);
@@ -577,6 +584,25 @@ void Endpoint::stop() {
   impl_->ike_socket.close(ec);
   impl_->inbox_wait.close(ec);
   impl_->tick.cancel();
+}
+
+bool Endpoint::restart_tunnel(const std::string& name) {
+  auto& m = *impl_;
+  for (auto& t : m.tunnels) {
+    if (t.spec.name != name) continue;
+    const int64_t now = monotonic_ns();
+    for (auto& e : t.sas)
+      if (e.sa->state() == IkeState::established) m.send(e.source, e.sa->delete_request());
+    t.sas.clear();
+    t.keys.clear(now);
+    t.rekey_at.clear();
+    m.note(t, "tunnel endpoint replaced: IKE SA deleted, " +
+                  std::string(t.spec.options.startup_action == StartupAction::start ? "initiating again" : "waiting for the peer"));
+    if (t.spec.options.startup_action == StartupAction::start) t.initiate_at = now + kReinitiateAfterCloseNs;
+    m.keys_changed();
+    return true;
+  }
+  return false;
 }
 
 size_t Endpoint::tunnel_count() const { return impl_->tunnels.size(); }

@@ -53,6 +53,10 @@ class Endpoint {
   void start();
   // Tells every peer its IKE SA is gone (best effort, no wait), then stops reading.
   void stop();
+  // The tunnel endpoint is replaced (AWS maintenance): its IKE SA is deleted (the peer is told),
+  // its SAs leave the data plane, and it waits for the peer to initiate again (or initiates
+  // itself with startup action "start"). False when no IKE tunnel has that name.
+  bool restart_tunnel(const std::string& name);
 
   size_t tunnel_count() const;
   const std::string& tunnel_name(size_t i) const;

@@ -90,6 +90,8 @@ RenderedConnection render_connection(const SiteToSiteConfig& model, const std::s
                                                      {"tunnel", tunnel},
                                                      {"local_address", t.aws_inside_address().to_string()},
                                                      {"max_prefixes", 100},
+                                                     // lowered on the other tunnel during maintenance
+                                                     {"med", 100},
                                                      {"bfd", in.bfd_interval_ms.has_value()}}});
       aws.insert("bgp", std::move(bgp));
     }

@@ -3,6 +3,7 @@
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 mode needs std::exchange declared
 
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -20,6 +21,105 @@ struct VgwRouter::Impl {
   std::vector<nlohmann::json> last_stats;  // per endpoint, for the metrics
   uint64_t polls = 0, route_changes = 0, route_errors = 0, malformed_routes = 0;
   bool stopped = false;
+
+  // A tunnel replacement in progress (replace_tunnel).
+  static constexpr uint32_t kMaintenanceMed = 50;  // what the other tunnels announce meanwhile
+  struct Maintenance {
+    uint32_t tunnel = 0;
+    std::string phase = "idle";  // steering, draining, replacing, done, failed
+    std::vector<nlohmann::json> saved_med;  // per endpoint, what it announced before
+    int64_t started_ns = 0, phase_ns = 0, still_since_ns = 0;
+    uint64_t last_data_in = 0;
+    bool saw_down = false;
+    std::vector<std::string> log;
+  } mt;
+
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  }
+  void mt_note(const std::string& line) {
+    spdlog::info("{}: replace {}: {}", cfg.name, cfg.endpoints[mt.tunnel].name, line);
+    mt.log.push_back(line);
+  }
+  uint64_t data_in(uint32_t i) const {
+    const auto& st = last_stats[i];
+    if (!st.is_object() || !st.contains("tunnels") || !st["tunnels"].is_array() || st["tunnels"].empty()) return 0;
+    const auto& t = st["tunnels"][0];
+    return t.is_object() ? t.value("data_in_bytes", uint64_t(0)) : 0;
+  }
+  std::string endpoint_tunnel_name(uint32_t i) const {
+    const auto& st = last_stats[i];
+    if (!st.is_object() || !st.contains("tunnels") || !st["tunnels"].is_array() || st["tunnels"].empty()) return "";
+    return st["tunnels"][0].is_object() ? st["tunnels"][0].value("name", std::string()) : "";
+  }
+  bool draining(uint32_t i) const {
+    return i == mt.tunnel && (mt.phase == "steering" || mt.phase == "draining" || mt.phase == "replacing");
+  }
+  void set_med(uint32_t i, const nlohmann::json& med) {
+    auto answer = management_request(cfg.endpoints[i].socket, {{"command", "bgp med"}, {"neighbor", "cgw"}, {"med", med}},
+                                     cfg.poll_timeout);
+    if (answer.contains("error")) throw std::runtime_error(answer["error"].dump());
+  }
+
+  void maintenance_step() {
+    const int64_t now = now_ns();
+    const uint32_t target = mt.tunnel;
+    try {
+      if (mt.phase == "steering") {
+        mt.saved_med.assign(cfg.endpoints.size(), nullptr);
+        for (uint32_t i = 0; i < cfg.endpoints.size(); ++i) {
+          if (i == target || !views[i].reachable) continue;
+          mt.saved_med[i] = nlohmann::json(100);  // AWS's usual MED (vpngw s2s render)
+          set_med(i, kMaintenanceMed);
+          mt_note("MED " + std::to_string(kMaintenanceMed) + " on " + cfg.endpoints[i].name + " to steer the customer gateway");
+        }
+        mt.phase = "draining";
+        mt.phase_ns = mt.still_since_ns = now;
+        mt.last_data_in = data_in(target);
+        mt_note("not routing through it any more; waiting for its TunnelDataIn to stop");
+      } else if (mt.phase == "draining") {
+        // Drained when less than 1000 bytes came in over a second: BGP keepalives and BFD keep
+        // flowing (about 200 B/s at 300 ms), user traffic does not.
+        bool still = false;
+        if (now - mt.still_since_ns >= 1'000'000'000) {
+          const uint64_t in = data_in(target);
+          still = in - mt.last_data_in <= 1000;
+          mt.last_data_in = in;
+          mt.still_since_ns = now;
+        }
+        if (still || now - mt.phase_ns > 20'000'000'000) {
+          mt_note(still ? "drained (under 1000 bytes in over 1 s)" : "still receiving after 20 s; replacing anyway");
+          const std::string tunnel = endpoint_tunnel_name(target);
+          auto answer = management_request(cfg.endpoints[target].socket, {{"command", "ike restart"}, {"tunnel", tunnel}},
+                                           cfg.poll_timeout);
+          if (answer.contains("error")) throw std::runtime_error(answer["error"].dump());
+          mt_note("endpoint replaced: IKE SA deleted; waiting for the customer gateway to bring the tunnel up");
+          mt.phase = "replacing";
+          mt.phase_ns = now;
+          mt.saw_down = false;
+        }
+      } else if (mt.phase == "replacing") {
+        if (!views[target].bgp_up) mt.saw_down = true;
+        if (mt.saw_down && views[target].bgp_up) {
+          for (uint32_t i = 0; i < cfg.endpoints.size(); ++i)
+            if (!mt.saved_med[i].is_null()) set_med(i, mt.saved_med[i]);
+          mt.phase = "done";
+          mt_note("tunnel and BGP session back; MEDs restored after " +
+                  std::to_string((now - mt.started_ns) / 1'000'000) + " ms");
+        } else if (now - mt.phase_ns > 180'000'000'000) {
+          throw std::runtime_error("the tunnel did not come back within 180 s");
+        }
+      }
+    } catch (const std::exception& e) {
+      mt.phase = "failed";
+      mt_note(std::string("failed: ") + e.what());
+      for (uint32_t i = 0; i < mt.saved_med.size(); ++i)
+        if (!mt.saved_med[i].is_null()) try {
+            set_med(i, mt.saved_med[i]);
+          } catch (const std::exception&) {
+          }
+    }
+  }
 
   Impl(boost::asio::io_context& io, VgwRouterConfig c) : timer(io), cfg(std::move(c)) {
     views.resize(cfg.endpoints.size());
@@ -91,7 +191,16 @@ struct VgwRouter::Impl {
     if (stopped) return;
     ++polls;
     for (uint32_t i = 0; i < cfg.endpoints.size(); ++i) poll_endpoint(i);
-    apply(plan_routes(views, cfg.statics, cfg.kind, cfg.vpn_ecmp_support));
+    if (mt.phase == "steering" || mt.phase == "draining" || mt.phase == "replacing") maintenance_step();
+    // A tunnel under maintenance carries nothing while another one can.
+    std::vector<TunnelView> usable = views;
+    for (uint32_t i = 0; i < usable.size(); ++i) {
+      if (!draining(i)) continue;
+      const bool other = std::any_of(views.begin(), views.end(),
+                                     [&](const TunnelView& v) { return v.tunnel != i && v.reachable && (v.bgp_up || v.ipsec_up); });
+      if (other) usable[i].bgp_up = usable[i].ipsec_up = false;
+    }
+    apply(plan_routes(usable, cfg.statics, cfg.kind, cfg.vpn_ecmp_support));
     timer.expires_after(cfg.poll_interval);
     timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) tick();
@@ -103,6 +212,18 @@ VgwRouter::VgwRouter(boost::asio::io_context& io, VgwRouterConfig cfg) : impl_(s
 VgwRouter::~VgwRouter() = default;
 
 void VgwRouter::start() { impl_->tick(); }
+
+void VgwRouter::replace_tunnel(const std::string& name) {
+  auto& m = *impl_;
+  if (m.draining(m.mt.tunnel)) throw std::invalid_argument("a tunnel replacement is already running");
+  auto it = std::find_if(m.cfg.endpoints.begin(), m.cfg.endpoints.end(), [&](const VgwEndpoint& e) { return e.name == name; });
+  if (it == m.cfg.endpoints.end()) throw std::invalid_argument("no tunnel endpoint named '" + name + "'");
+  m.mt = Impl::Maintenance{};
+  m.mt.tunnel = uint32_t(it - m.cfg.endpoints.begin());
+  m.mt.phase = "steering";
+  m.mt.started_ns = Impl::now_ns();
+  m.mt_note("started");
+}
 
 void VgwRouter::stop() {
   impl_->stopped = true;
@@ -140,6 +261,8 @@ nlohmann::json VgwRouter::summary() const {
     }
     tunnels.push_back(std::move(t));
   }
+  if (m.mt.phase != "idle")
+    j["maintenance"] = {{"tunnel", m.cfg.endpoints[m.mt.tunnel].name}, {"phase", m.mt.phase}, {"log", m.mt.log}};
   auto& routes = j["routes"] = nlohmann::json::array();
   for (const auto& [prefix, ts] : m.installed) {
     nlohmann::json via = nlohmann::json::array();

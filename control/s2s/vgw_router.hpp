@@ -41,6 +41,13 @@ class VgwRouter {
   ~VgwRouter();
   void start();
   void stop();  // removes the routes it installed
+  // AWS's tunnel endpoint replacement (replace-vpn-tunnel), without loss: the other tunnels
+  // announce a lower MED so the customer gateway moves its traffic off this one, this gateway
+  // stops routing through it, and once its TunnelDataIn has been still for a second its IKE SA
+  // is deleted (the endpoint is "replaced") and re-established; then the MEDs return. Progress
+  // shows in summary()["maintenance"]. Throws std::invalid_argument for an unknown tunnel or
+  // when a replacement is already running.
+  void replace_tunnel(const std::string& name);
   // Per tunnel: AWS's CloudWatch view (TunnelState, TunnelDataIn, TunnelDataOut) and the routes.
   nlohmann::json summary() const;
 

@@ -2,7 +2,9 @@
 # Namespaces (root): the Site-to-Site lab with a virtual private gateway (lab/s2s.sh): a vpngw
 # customer gateway, two AWS tunnel endpoints in their own namespaces, the VGW router, a VPC host.
 # Checks: both tunnels and BGP sessions come up from the model with AWS's random defaults; ping
-# both ways; the VGW sends 16 flows towards on-prem through one tunnel only (no ECMP); measured
+# both ways; the VGW sends 16 flows towards on-prem through one tunnel only (no ECMP);
+# `vpngw ctl tunnel replace` (MED steering, drain, IKE restart) under 1000 pps each way loses
+# nothing; measured
 # failovers under a 1000 pps stream on-prem -> VPC:
 #   BFD 300 ms x 3, active endpoint SIGKILLed: restored within 1 s, nothing duplicated, and
 #     nothing lost when the endpoint (restarted, re-keyed after the customer gateway's DPD) comes back;
@@ -26,8 +28,8 @@ fail() {
   exit 1
 }
 
-echo "== lab up (VGW)"
-s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
+echo "== lab up (VGW, BFD in the tunnels)"
+S2S_RENDER_ARGS="--bfd-ms 300" s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
 s2s_in "$P" onprem ping -c 3 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC ping"
 s2s_in "$P" vpc ping -c 3 -i 0.2 -W 2 10.0.0.10 >/dev/null || fail "VPC -> on-prem ping (through the VGW router)"
 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
@@ -45,6 +47,27 @@ out_after=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[
 used=$(jq -n --argjson a "$out_before" --argjson b "$out_after" '[range(0; 2) | select($b[.] - $a[.] > 1000)] | length')
 echo "TunnelDataOut before $out_before after $out_after"
 [ "$used" = 1 ] || fail "16 flows VPC -> on-prem used $used tunnels (a VGW uses one)"
+
+echo "== maintenance: vpngw ctl tunnel replace on the tunnel both directions use, 1000 pps each way"
+W=$WORK/basic
+active=$(s2s_active_tunnel "$VPNGW")
+s2s_in "$P" vpc "$VPNGW" stream recv --bind 10.1.0.10 --port 5201 --seconds 120 --stop-file "$W/stop-recv" -o "$W/up.csv" >/dev/null &
+r1=$!
+s2s_in "$P" onprem "$VPNGW" stream recv --bind 10.0.0.10 --port 5202 --seconds 120 --stop-file "$W/stop-recv" -o "$W/down.csv" >/dev/null &
+r2=$!
+sleep 0.3
+s2s_in "$P" onprem "$VPNGW" stream send --to 10.1.0.10 --port 5201 --seconds 120 --stop-file "$W/stop" >"$W/up.sent" &
+s1=$!
+s2s_in "$P" vpc "$VPNGW" stream send --to 10.0.0.10 --port 5202 --seconds 120 --stop-file "$W/stop" >"$W/down.sent" &
+s2=$!
+sleep 1
+t0=$("$VPNGW" stream now)
+timeout 120 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" tunnel replace "vpn-1-$active" || fail "tunnel replace"
+sleep 1
+touch "$W/stop"; wait $s1 $s2; sleep 0.5; touch "$W/stop-recv"; wait $r1 $r2
+"$VPNGW" stream report --run "on-prem to VPC,$W/up.csv,$(awk '{print $1}' "$W/up.sent"),$t0" \
+  --run "VPC to on-prem,$W/down.csv,$(awk '{print $1}' "$W/down.sent"),$t0" --json "$W/maintenance.json"
+jq -e 'all(.[]; .lost == 0 and .sent > 3000)' "$W/maintenance.json" >/dev/null || fail "packets lost during maintenance"
 s2s_down "$P"
 
 echo "== failover: BFD 300 ms x 3, active endpoint SIGKILLed"
