@@ -14,8 +14,10 @@
 #include <spdlog/spdlog.h>
 
 #include "control/api/management_server.hpp"
+#include "control/api/metrics_server.hpp"
 #include "control/s2s/render.hpp"
 #include "control/s2s/vgw_router.hpp"
+#include "control/s2s/vpn_metrics.hpp"
 #include "control/s2s/vpn_config.hpp"
 
 namespace vpngw {
@@ -105,6 +107,7 @@ struct VgwOptions {
   std::vector<std::string> endpoints, statics;
   unsigned poll_ms = 100;
   std::string socket;
+  uint16_t metrics_port = 0;
 };
 
 // --endpoint NAME,SOCKET,NEXT_HOP and --static PREFIX,NAME
@@ -137,17 +140,23 @@ int run_vgw(const VgwOptions& o) {
     router.replace_tunnel(req.value("tunnel", ""));
     return router.summary();
   });
+  std::unique_ptr<MetricsServer> metrics;
+  if (o.metrics_port)
+    metrics = std::make_unique<MetricsServer>(io, "127.0.0.1", o.metrics_port,
+                                              [&] { return s2s::render_vpn_metrics(router.summary()); });
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("{}: signal {}, removing routes and stopping", cfg.name, sig);
     router.stop();
     mgmt.stop();
+    if (metrics) metrics->stop();
     io.stop();
   });
   spdlog::info("{}: {} with {} tunnel endpoint(s), polling every {} ms", cfg.name,
                o.transit ? "transit gateway" : "virtual private gateway", cfg.endpoints.size(), o.poll_ms);
   mgmt.start();
+  if (metrics) metrics->start();
   router.start();
   io.run();
   return 0;
@@ -171,6 +180,7 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   vgw_cmd->add_option("--static", vo->statics, "PREFIX,NAME: a static VPN route through that endpoint's tunnel");
   vgw_cmd->add_option("--poll-ms", vo->poll_ms, "how often the endpoints are asked (ms)");
   vgw_cmd->add_option("--management-socket", vo->socket, "default /run/vpngw/NAME.sock");
+  vgw_cmd->add_option("--metrics-port", vo->metrics_port, "serve Prometheus text (TunnelState, TunnelDataIn/Out) on 127.0.0.1:PORT");
   auto path = std::make_shared<std::string>();
   check->add_option("-c,--config", *path, "the model (TOML), see docs/site-to-site.md")->required();
   auto ro = std::make_shared<RenderOptions>();

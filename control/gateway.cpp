@@ -162,6 +162,7 @@ Gateway::~Gateway() { s_->worker.stop(); }
 nlohmann::json Gateway::stats() const {
   nlohmann::json j;
   j["gateway"] = s_->cfg.name;
+  j["outside_address"] = s_->cfg.outside_address.to_string();
   auto& counters = j["counters"];
   for (size_t i = 0; i < kCounterCount; ++i) {
     const auto c = Counter(i);

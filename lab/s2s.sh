@@ -13,6 +13,9 @@
 #   s2s_down PREFIX                     remove every namespace and process (also after a crash)
 #   s2s_status PREFIX BIN               tunnels, BGP, the gateway's routes
 #   s2s_in PREFIX NODE CMD...           run CMD in a node (onprem, cgw, t1, t2, vgw, vpc, vpc2)
+#
+# The gateway router serves CloudWatch's TunnelState/TunnelDataIn/TunnelDataOut as Prometheus text
+# on its loopback: ip netns exec PREFIX-vgw curl -s 127.0.0.1:9105/metrics
 
 S2S_NODES="net onprem cgw t1 t2 vgw vpc vpc2"
 
@@ -117,7 +120,7 @@ s2s_up() {
   s2s_log "$kind router: AWS's route priority towards on-prem"
   local transit=""
   [ "$kind" = tgw ] && transit=--transit
-  s2s_start "$p" vgw vgw "$bin" s2s vgw --name "$p-vgw" $transit --poll-ms "${S2S_POLL_MS:-100}" \
+  s2s_start "$p" vgw vgw "$bin" s2s vgw --name "$p-vgw" $transit --poll-ms "${S2S_POLL_MS:-100}" --metrics-port 9105 \
     --endpoint "vpn-1-tunnel1,/run/vpngw/vpn-1-tunnel1.sock,100.64.0.1" \
     --endpoint "vpn-1-tunnel2,/run/vpngw/vpn-1-tunnel2.sock,100.64.0.5"
   s2s_wait 10 "the tunnel endpoints' management sockets" test -S /run/vpngw/vpn-1-tunnel1.sock -a -S /run/vpngw/vpn-1-tunnel2.sock

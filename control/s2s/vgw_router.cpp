@@ -253,6 +253,8 @@ nlohmann::json VgwRouter::summary() const {
                      {"TunnelState", (static_only ? v.ipsec_up : v.bgp_up) ? 1 : 0},
                      {"routes_learned", v.routes.size()}};
     if (m.last_stats[i].is_object()) {
+      if (m.last_stats[i].contains("outside_address") && m.last_stats[i]["outside_address"].is_string())
+        t["tunnel_ip_address"] = m.last_stats[i]["outside_address"];
       const auto& ts = m.last_stats[i]["tunnels"];
       if (ts.is_array() && !ts.empty() && ts[0].is_object()) {
         t["TunnelDataIn"] = ts[0].value("data_in_bytes", uint64_t(0));

@@ -3,7 +3,8 @@
 # (lab/s2s.sh tgw). Checks: on-prem reaches both VPCs; the transit gateway installs its route
 # towards on-prem with both tunnels as next hops (VpnEcmpSupport) and spreads 16 UDP flows from
 # the VPC over both tunnels (TunnelDataOut grows on each); after one endpoint is killed, every
-# flow leaves through the other.
+# flow leaves through the other; TunnelState/TunnelDataOut as Prometheus text on the router's
+# loopback follow both.
 set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +50,15 @@ echo "TunnelDataOut before $before after $after"
 used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
 [ "$used" = 2 ] || fail "16 flows used $used tunnel(s); a transit gateway with ECMP spreads them over both"
 
+echo "== CloudWatch's metrics as Prometheus text on the gateway router's loopback"
+metrics=$(s2s_in "$P" vgw curl -sf http://127.0.0.1:9105/metrics) || fail "no /metrics"
+echo "$metrics" | grep -E '^aws_vpn_tunnel_(state|data_out)'
+echo "$metrics" | grep -q '^aws_vpn_tunnel_state{gateway="'"$P"'-vgw",tunnel="vpn-1-tunnel1",tunnel_ip_address="198.51.100.11"} 1$' ||
+  fail "TunnelState of tunnel 1"
+out1=$(echo "$metrics" | awk '/^aws_vpn_tunnel_data_out_bytes_total.*tunnel1/ {print $2}')
+[ "$out1" -ge 500 ] || fail "TunnelDataOut of tunnel 1 is $out1"
+s2s_in "$P" vgw curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9105/other | grep -q 404 || fail "unknown path not 404"
+
 echo "== endpoint of tunnel 1 killed: every flow through tunnel 2"
 kill -KILL "$(cat "$WORK/t1.pid")"
 s2s_wait 5 "the route to lose tunnel 1" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via == [\"vpn-1-tunnel2\"]'"
@@ -56,4 +66,6 @@ before=$(vgw | jq '.tunnels[1].TunnelDataOut')
 flows
 after=$(vgw | jq '.tunnels[1].TunnelDataOut')
 [ $((after - before)) -ge $((16 * 50 * 100)) ] || fail "tunnel 2 carried $((after - before)) bytes of 80000"
+tunnel1_state() { s2s_in "$P" vgw curl -sf http://127.0.0.1:9105/metrics | awk '/^aws_vpn_tunnel_state.*tunnel1/ {print $2}'; }
+[ "$(tunnel1_state)" = 0 ] || fail "TunnelState of the dead tunnel is $(tunnel1_state)"
 echo "PASS"
