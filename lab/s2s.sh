@@ -150,7 +150,7 @@ s2s_down() {
 s2s_status() {
   local p=$1 bin=$2
   echo "-- customer gateway cgw-1"
-  "$bin" ctl -g cgw-1 ike | grep -E "^[a-z]|Tunnel" || true
+  "$bin" ctl -g cgw-1 ike | grep -E "^(Tunnel|tunnel[0-9]+ )" || true
   "$bin" ctl -g cgw-1 bgp summary || true
   echo "-- AWS side ($p-vgw)"
   "$bin" ctl -s "/run/vpngw/$p-vgw.sock" vgw || true
