@@ -1,28 +1,40 @@
 #!/usr/bin/env bash
-# The default lab demo (README): two gateways in namespaces, a host behind each, traffic across
-# the encrypted tunnel, counters printed, everything torn down. Run as root.
+# The default demo (README): the Site-to-Site lab end to end. A VPN connection with AWS's defaults
+# (random inside CIDRs and keys) is built from namespaces and vpngw processes: an on-prem host, a
+# vpngw customer gateway, the two AWS tunnel endpoints (one per AZ), the VGW router and a VPC host.
+# Then traffic across the tunnels, a measured failover (BFD 300 ms x 3, the active endpoint's link
+# cut under a 1000 pps stream), a maintenance replacement without loss, the AWS-side metrics, and
+# everything torn down. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "demo.sh: run as root" >&2; exit 1; fi
 ./scripts/setup.sh >/dev/null
 echo "== building vpngw"
 ./scripts/build.sh vpngw >/dev/null
-source lab/two_gateways.sh
-WORK=$(mktemp -d /tmp/vpngw-demo.XXXXXX)
-trap 'echo "== tearing the lab down"; lab_down; rm -rf "$WORK"' EXIT
+BIN=$PWD/build/vpngw
+source lab/s2s.sh
+source lab/failover.sh
+OUT=${DEMO_OUT:-$(mktemp -d /tmp/vpngw-demo.XXXXXX)}
+trap 'echo "== lab down"; "$BIN" lab down' EXIT
 
-echo "== lab up: host-left 10.1.0.2 - gw-left 198.51.100.1 == ESP/UDP 4500 == gw-right 198.51.100.2 - host-right 10.2.0.2"
-lab_up demo "$PWD/build/vpngw" "$WORK" aes256gcm16
-echo "== ping across the tunnel (AES-256-GCM, manual SAs)"
-lab_exec hl ping -c 3 -i 0.2 10.2.0.2
-echo "== iperf3: one TCP stream for 5 s"
-lab_exec hr iperf3 -s -1 -D -B 10.2.0.2 >/dev/null
+echo "== measured failover: BFD inside the tunnels, the active AWS endpoint's outside link cut"
+s2s_failover lab "$BIN" "$OUT/failover" bfd linkdown
+echo
+echo "== the lab, after the failover and the link's return"
+s2s_status lab "$BIN"
+echo
+echo "== ping and one TCP stream on-prem -> VPC (iperf3, 5 s)"
+s2s_in lab onprem ping -c 3 -i 0.2 10.1.0.10 | tail -2
+s2s_in lab vpc iperf3 -s -1 -D -B 10.1.0.10 >/dev/null
 sleep 0.5
-lab_exec hl iperf3 -c 10.2.0.2 -t 5 -f m | grep -E "sender|receiver"
-sleep 1.2
-echo "== counters"
-for gw in left right; do
-  echo "-- gw-$gw"
-  jq -r '.counters | to_entries[] | select(.value != 0) | "   \(.key)  \(.value)"' "$WORK/$gw.json"
-  jq -r '.tunnels[] | "   tunnel \(.name): out spi \(.outbound.spi) \(.outbound.packets) pkts, in spi \(.inbound.spi) \(.inbound.packets) pkts, auth failures \(.inbound.auth_failures), replay drops \(.inbound.replay_drops)"' "$WORK/$gw.json"
-done
+s2s_in lab onprem iperf3 -c 10.1.0.10 -t 5 -f m | grep -E "sender|receiver"
+echo
+echo "== maintenance: vpngw ctl tunnel replace on the tunnel the customer gateway uses"
+"$BIN" ctl -s /run/vpngw/lab-vgw.sock tunnel replace "vpn-1-$(s2s_active_tunnel "$BIN")"
+echo
+echo "== CloudWatch's metrics, as Prometheus text on the VGW router's loopback"
+s2s_in lab vgw curl -s http://127.0.0.1:9105/metrics | grep '^aws_vpn'
+echo
+echo "== failover summary"
+"$BIN" stream report --run "$(cat "$OUT/failover/run.spec")" --json "$OUT/failover.json" --svg "$OUT/failover.svg"
+echo "picture: $OUT/failover.svg   all runs of every method: vpngw lab failover"
