@@ -52,7 +52,7 @@ nlohmann::json to_json(const s2s::SiteToSiteConfig& cfg) {
 
 struct RenderOptions {
   std::string model, connection, out_dir;
-  std::vector<std::string> aws_outside, vpc_cidrs, onprem_cidrs, customer_med;
+  std::vector<std::string> aws_outside, vpc_cidrs, onprem_cidrs, customer_med, customer_prepend;
   uint16_t hold_time = 30, keepalive = 10;
   uint32_t bfd_ms = 0;
   unsigned bfd_mult = 3;
@@ -86,6 +86,13 @@ int render(const RenderOptions& o) {
   in.bfd_multiplier = uint8_t(o.bfd_mult);
   if (!o.customer_med.empty() && o.customer_med.size() != 2) throw ConfigError("--customer-med takes two values, one per tunnel");
   for (size_t i = 0; i < o.customer_med.size(); ++i) in.customer_med[i] = uint32_t(std::stoul(o.customer_med[i]));
+  if (!o.customer_prepend.empty() && o.customer_prepend.size() != 2)
+    throw ConfigError("--customer-prepend takes two values, one per tunnel");
+  for (size_t i = 0; i < o.customer_prepend.size(); ++i) {
+    const unsigned long n = std::stoul(o.customer_prepend[i]);
+    if (n > 10) throw ConfigError("--customer-prepend: at most 10 extra copies of the ASN");
+    in.customer_prepend[i] = uint8_t(n);
+  }
   const auto r = s2s::render_connection(s2s::load_site_to_site(o.model), o.connection, in);
   std::filesystem::create_directories(o.out_dir);
   auto write = [&](const std::string& name, const std::string& text) {
@@ -192,6 +199,7 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--hold-time", ro->hold_time, "BGP hold time (AWS's examples: 30)");
   render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive (AWS's examples: 10)");
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
+  render_cmd->add_option("--customer-prepend", ro->customer_prepend, "AS_PATH prepends per tunnel, e.g. 0,2")->delimiter(',');
   render_cmd->add_option("--bfd-ms", ro->bfd_ms, "BFD inside each tunnel at this interval (not AWS VPN: a lab probe; 0: off)");
   render_cmd->add_option("--bfd-multiplier", ro->bfd_mult, "BFD detect multiplier")->check(CLI::Range(1, 255));
   render_cmd->add_option("-o,--out", ro->out_dir, "directory for the generated files")->required();

@@ -137,6 +137,7 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
       if (auto la = n.string("local_address")) nb.local_address = parse_address(n, "local_address", *la);
       if (auto p = n.boolean("passive")) nb.passive = *p;
       if (auto bfd = n.boolean("bfd")) nb.bfd = *bfd;
+      if (auto pp = n.integer("as_path_prepend", 0, 10)) nb.as_path_prepend = uint8_t(*pp);
       if (nb.bfd && (!nb.local_address || nb.local_address->v6 || nb.address.v6))
         n.fail("bfd", "true", "BFD needs local_address (the inside address its packets leave from), IPv4 on both ends");
       if (auto pw = n.string("md5_password")) {

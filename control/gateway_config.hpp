@@ -57,6 +57,7 @@ struct BgpNeighborConfig {
   std::optional<uint16_t> keepalive;
   uint32_t local_pref = 100;
   std::optional<uint32_t> med;  // MED on the routes we announce to this neighbour
+  uint8_t as_path_prepend = 0;  // our ASN this many extra times on what we announce (active/passive)
   bool bfd = false;  // a BFD session (RFC 5880/5881) with this neighbour; Down ends the BGP session
 };
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `vpngw lab ...` runs this (it passes its own path in VPNGW_BIN). One lab at a time, named "lab".
 #
-#   up [s2s|s2s-tgw]        build the lab (default s2s: a VPN connection to a virtual private gateway)
+#   up [s2s|s2s-tgw|s2s-static]
+#                           build the lab (default s2s: a VPN connection to a virtual private gateway)
 #   down                    remove it, whatever state it is in (also after a crash)
 #   status                  tunnels, BGP sessions, the AWS gateway's view and routes
 #   exec NODE -- CMD...     run CMD in a node: onprem, cgw, t1, t2, vgw, vpc (vpc2 with s2s-tgw)
@@ -16,7 +17,7 @@ source "$HERE/s2s.sh"
 source "$HERE/failover.sh"
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
-usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift
@@ -24,7 +25,10 @@ case $cmd in
   up)
     need_root
     topology=${1:-s2s}
-    case $topology in s2s) kind=vgw ;; s2s-tgw) kind=tgw ;; *) echo "vpngw lab up: topology s2s or s2s-tgw" >&2; exit 2 ;; esac
+    case $topology in
+      s2s) kind=vgw ;; s2s-tgw) kind=tgw ;; s2s-static) kind=static ;;
+      *) echo "vpngw lab up: topology s2s, s2s-tgw or s2s-static" >&2; exit 2 ;;
+    esac
     mkdir -p "$STATE"
     rm -rf "$STATE/work"
     s2s_up "$P" "$BIN" "$STATE/work" "$kind"

@@ -9,7 +9,9 @@
 # puts them in two AZs); each runs IKE and eBGP with the customer gateway over its inside /30.
 # vgw runs `vpngw s2s vgw`, AWS's route priority towards on-prem. Needs root.
 #
-#   s2s_up PREFIX BIN WORK [vgw|tgw]   build it and wait until both BGP sessions are Established
+#   s2s_up PREFIX BIN WORK [vgw|tgw|static]
+#                                       build it and wait until both BGP sessions are Established
+#                                       (static: both IPsec tunnels, no BGP)
 #   s2s_down PREFIX                     remove every namespace and process (also after a crash)
 #   s2s_status PREFIX BIN               tunnels, BGP, the gateway's routes
 #   s2s_in PREFIX NODE CMD...           run CMD in a node (onprem, cgw, t1, t2, vgw, vpc, vpc2)
@@ -62,6 +64,12 @@ s2s_wait() {  # SECONDS WHAT CMD...: until CMD succeeds
 s2s_bgp_established() {  # BIN GATEWAY COUNT
   local n
   n=$("$1" ctl -g "$2" --json bgp summary | jq '[.neighbors[] | select(.state == "Established")] | length')
+  [ "$n" -ge "$3" ]
+}
+
+s2s_ipsec_up() {  # BIN GATEWAY COUNT
+  local n
+  n=$("$1" ctl -g "$2" --json ike | jq '[.tunnels[] | select(.TunnelIKEPhase2State == "Established")] | length')
   [ "$n" -ge "$3" ]
 }
 
@@ -118,18 +126,27 @@ s2s_up() {
   s2s_start "$p" t1 t1 "$bin" gateway --config "$work/configs/vpn-1-tunnel1.toml" --stats "$work/t1.json"
   s2s_start "$p" t2 t2 "$bin" gateway --config "$work/configs/vpn-1-tunnel2.toml" --stats "$work/t2.json"
   s2s_log "$kind router: AWS's route priority towards on-prem"
-  local transit=""
-  [ "$kind" = tgw ] && transit=--transit
-  s2s_start "$p" vgw vgw "$bin" s2s vgw --name "$p-vgw" $transit --poll-ms "${S2S_POLL_MS:-100}" --metrics-port 9105 \
+  local router_args=()
+  [ "$kind" = tgw ] && router_args+=(--transit)
+  if [ "$kind" = static ]; then
+    # the connection's static routes (the model's `routes`), through either tunnel
+    router_args+=(--static 10.0.0.0/16,vpn-1-tunnel1 --static 10.0.0.0/16,vpn-1-tunnel2)
+  fi
+  s2s_start "$p" vgw vgw "$bin" s2s vgw --name "$p-vgw" "${router_args[@]}" --poll-ms "${S2S_POLL_MS:-100}" \
+    --metrics-port 9105 \
     --endpoint "vpn-1-tunnel1,/run/vpngw/vpn-1-tunnel1.sock,100.64.0.1" \
     --endpoint "vpn-1-tunnel2,/run/vpngw/vpn-1-tunnel2.sock,100.64.0.5"
   s2s_wait 10 "the tunnel endpoints' management sockets" test -S /run/vpngw/vpn-1-tunnel1.sock -a -S /run/vpngw/vpn-1-tunnel2.sock
   s2s_log "customer gateway cgw-1 (vpngw): initiates both tunnels"
   s2s_start "$p" cgw cgw "$bin" gateway --config "$work/configs/cgw-1.toml" --stats "$work/cgw.json"
   s2s_wait 10 "the customer gateway's management socket" test -S /run/vpngw/cgw-1.sock
-  s2s_wait 60 "both BGP sessions at the customer gateway" s2s_bgp_established "$bin" cgw-1 2
+  if [ "$kind" = static ]; then
+    s2s_wait 60 "both tunnels at the customer gateway" s2s_ipsec_up "$bin" cgw-1 2
+  else
+    s2s_wait 60 "both BGP sessions at the customer gateway" s2s_bgp_established "$bin" cgw-1 2
+  fi
   s2s_wait 20 "the $kind's routes towards on-prem" s2s_vgw_routes "$bin" "$p"
-  s2s_log "up: both tunnels Established, both BGP sessions Established"
+  s2s_log "up: both tunnels Established$([ "$kind" = static ] && echo " (static routing)" || echo ", both BGP sessions Established")"
 }
 
 s2s_down() {
@@ -151,7 +168,7 @@ s2s_status() {
   local p=$1 bin=$2
   echo "-- customer gateway cgw-1"
   "$bin" ctl -g cgw-1 ike | grep -E "^(Tunnel|tunnel[0-9]+ )" || true
-  "$bin" ctl -g cgw-1 bgp summary || true
+  "$bin" ctl -g cgw-1 bgp summary 2>/dev/null || echo "(static routing: no BGP)"
   echo "-- AWS side ($p-vgw)"
   "$bin" ctl -s "/run/vpngw/$p-vgw.sock" vgw || true
 }

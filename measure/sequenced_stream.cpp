@@ -12,19 +12,12 @@
 
 #include "common/bytes.hpp"
 #include "common/clock.hpp"
+#include "common/sockaddr.hpp"
 
 namespace vpngw::measure {
 namespace {
 
 constexpr uint8_t kMagic[4] = {'V', 'P', 'S', 'Q'};
-
-sockaddr_in v4(const IpAddress& a, uint16_t port) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(port);
-  std::memcpy(&s.sin_addr, a.bytes.data(), 4);
-  return s;
-}
 
 int udp_socket() {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -33,7 +26,7 @@ int udp_socket() {
 }
 
 void bind_to(int fd, const IpAddress& a, uint16_t port) {
-  const sockaddr_in s = v4(a, port);
+  const sockaddr_in s = to_sockaddr_v4(a, port);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&s), sizeof s) < 0)
     throw std::system_error(errno, std::generic_category(), "bind " + a.to_string() + ":" + std::to_string(port));
 }
@@ -57,7 +50,7 @@ SendResult send_stream(const IpAddress& destination, uint16_t port, std::optiona
   if (pps == 0 || pps > 1'000'000) throw std::invalid_argument("packets per second must be 1-1000000");
   const int fd = udp_socket();
   if (source) bind_to(fd, *source, 0);
-  const sockaddr_in to = v4(destination, port);
+  const sockaddr_in to = to_sockaddr_v4(destination, port);
   const int64_t period_ns = 1'000'000'000 / pps;
   const uint64_t total = uint64_t(seconds * pps);
   const int64_t start = monotonic_ns();

@@ -17,6 +17,7 @@
 #include <system_error>
 
 #include "common/clock.hpp"
+#include "common/sockaddr.hpp"
 
 namespace vpngw::bfd {
 namespace asio = boost::asio;
@@ -26,14 +27,6 @@ namespace {
 
 asio::steady_timer::time_point at(int64_t ns) {
   return asio::steady_timer::time_point(std::chrono::nanoseconds(ns));
-}
-
-sockaddr_in v4(const IpAddress& a, uint16_t port) {
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  s.sin_port = htons(port);
-  std::memcpy(&s.sin_addr, a.bytes.data(), 4);
-  return s;
 }
 
 int open_udp(const IpAddress& local, uint16_t port, bool any_port_from) {
@@ -46,7 +39,7 @@ int open_udp(const IpAddress& local, uint16_t port, bool any_port_from) {
   ::setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
   // RFC 5881 4: the source port of a session is in 49152-65535.
   for (uint32_t p = port; p <= (any_port_from ? 65535u : port); ++p) {
-    sockaddr_in s = v4(local, uint16_t(p));
+    sockaddr_in s = to_sockaddr_v4(local, uint16_t(p));
     if (::bind(fd, reinterpret_cast<sockaddr*>(&s), sizeof s) == 0) return fd;
     if (errno != EADDRINUSE) break;
   }
@@ -104,7 +97,7 @@ struct Service::Impl {
 
   void send(Peer& p) {
     const auto bytes = serialize(p.session.transmit(monotonic_ns()));
-    const sockaddr_in to = v4(p.cfg.remote, port);
+    const sockaddr_in to = to_sockaddr_v4(p.cfg.remote, port);
     if (::sendto(p.tx.native_handle(), bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) > 0)
       ++p.tx_packets;
     else

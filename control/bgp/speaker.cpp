@@ -333,8 +333,9 @@ class Speaker::Peer {
       if (!prefixes.empty() && local) {
         PathAttributes a;
         a.origin = Origin::igp;
-        const uint32_t asn = impl_.cfg.asn;
-        a.as_path.append_segment(AsPath::sequence, std::span<const uint32_t>(&asn, 1));
+        // Our ASN, repeated for an AS_PATH prepend (the customer's way to make a path less preferred).
+        const std::vector<uint32_t> path(1 + cfg_.as_path_prepend, impl_.cfg.asn);
+        a.as_path.append_segment(AsPath::sequence, std::span<const uint32_t>(path));
         a.med = cfg_.med;
         if (f.afi == Afi::ipv4 || local->v6) {
           a.next_hop = *local;

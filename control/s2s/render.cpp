@@ -115,6 +115,7 @@ RenderedConnection render_connection(const SiteToSiteConfig& model, const std::s
                   {"max_prefixes", 1000},  // AWS sends at most 1,000 routes to a customer gateway
                   {"bfd", in.bfd_interval_ms.has_value()}};
     if (in.customer_med[i]) n.insert("med", int64_t(*in.customer_med[i]));
+    if (in.customer_prepend[i]) n.insert("as_path_prepend", int64_t(in.customer_prepend[i]));
     cgw_neighbors.push_back(std::move(n));
   }
   if (c.static_routes_only)  // a static customer gateway sends everything for the VPC into tunnel 1

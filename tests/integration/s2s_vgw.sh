@@ -2,7 +2,8 @@
 # Namespaces (root): the Site-to-Site lab with a virtual private gateway (lab/s2s.sh): a vpngw
 # customer gateway, two AWS tunnel endpoints in their own namespaces, the VGW router, a VPC host.
 # Checks: both tunnels and BGP sessions come up from the model with AWS's random defaults; ping
-# both ways; the VGW sends 16 flows towards on-prem through one tunnel only (no ECMP);
+# both ways; the VGW prefers the tunnel without the customer's AS_PATH prepend and sends 16 flows
+# towards on-prem through that one tunnel only (no ECMP);
 # `vpngw ctl tunnel replace` (MED steering, drain, IKE restart) under 1000 pps each way loses
 # nothing; measured
 # failovers under a 1000 pps stream on-prem -> VPC:
@@ -28,15 +29,15 @@ fail() {
   exit 1
 }
 
-echo "== lab up (VGW, BFD in the tunnels)"
-S2S_RENDER_ARGS="--bfd-ms 300" s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
+echo "== lab up (VGW, BFD in the tunnels, the customer gateway prepends its AS twice on tunnel 1)"
+S2S_RENDER_ARGS="--bfd-ms 300 --customer-prepend 2,0" s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
 s2s_in "$P" onprem ping -c 3 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC ping"
 s2s_in "$P" vpc ping -c 3 -i 0.2 -W 2 10.0.0.10 >/dev/null || fail "VPC -> on-prem ping (through the VGW router)"
 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
 
 echo "== the VGW never splits a prefix over tunnels"
-vias=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '.routes[] | select(.prefix == "10.0.0.0/16") | .via | length')
-[ "$vias" = 1 ] || fail "10.0.0.0/16 via $vias tunnels"
+vias=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq -c '.routes[] | select(.prefix == "10.0.0.0/16") | .via')
+[ "$vias" = '["vpn-1-tunnel2"]' ] || fail "10.0.0.0/16 via $vias (the shorter AS_PATH is tunnel 2's)"
 out_before=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
 for port in $(seq 6000 6015); do
   s2s_in "$P" vpc bash -c "echo flow-$port > /dev/udp/10.0.0.10/$port" 2>/dev/null || true

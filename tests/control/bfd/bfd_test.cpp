@@ -68,6 +68,13 @@ struct Pair {
     auto t = to.receive(from.transmit(now), now);
     if (t) seen.push_back(*t);
   }
+  // Three-way handshake and the Poll/Final that follows: both Up at the fast rate.
+  void bring_up() {
+    deliver(a, b);
+    deliver(b, a);
+    deliver(a, b);
+    deliver(b, a);
+  }
 };
 
 TEST(BfdSession, ThreeWayHandshakeThenFastRateThroughPoll) {
@@ -95,10 +102,7 @@ TEST(BfdSession, ThreeWayHandshakeThenFastRateThroughPoll) {
 
 TEST(BfdSession, SilenceExpiresDetectionAndNeighbourDownIsHonoured) {
   Pair p;
-  p.deliver(p.a, p.b);
-  p.deliver(p.b, p.a);
-  p.deliver(p.a, p.b);
-  p.deliver(p.b, p.a);
+  p.bring_up();
   ASSERT_EQ(p.a.state(), State::up);
   ASSERT_EQ(p.b.state(), State::up);
   const int64_t deadline = p.a.detection_deadline_ns();
@@ -143,10 +147,7 @@ TEST(BfdSession, AdminDownTakesThePeerDown) {
 
 TEST(BfdSession, JitterKeepsPacketsWithin75To100PercentOfTheInterval) {
   Pair p;
-  p.deliver(p.a, p.b);
-  p.deliver(p.b, p.a);
-  p.deliver(p.a, p.b);
-  p.deliver(p.b, p.a);
+  p.bring_up();
   for (int i = 0; i < 200; ++i) {
     p.a.transmit(p.now);
     const int64_t gap = p.a.next_tx_ns() - p.now;

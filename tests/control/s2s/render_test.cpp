@@ -43,6 +43,7 @@ RenderInputs inputs() {
   in.vpc_cidrs = {*IpPrefix::parse("10.1.0.0/16")};
   in.onprem_cidrs = {*IpPrefix::parse("10.0.0.0/16")};
   in.customer_med = {100u, 200u};
+  in.customer_prepend = {0, 2};
   return in;
 }
 
@@ -59,6 +60,8 @@ TEST(S2sRender, DynamicConnectionRunsAsThreeGateways) {
   EXPECT_EQ(cgw.bgp->neighbors[1].address.to_string(), "169.254.11.1");
   EXPECT_EQ(cgw.bgp->neighbors[1].remote_asn, 64600u);
   EXPECT_EQ(cgw.bgp->neighbors[1].med, 200u);
+  EXPECT_EQ(cgw.bgp->neighbors[0].as_path_prepend, 0);
+  EXPECT_EQ(cgw.bgp->neighbors[1].as_path_prepend, 2);
   EXPECT_EQ(cgw.bgp->export_prefixes.at(0).to_string(), "10.0.0.0/16");
   EXPECT_EQ(cgw.tunnels[0].ike->startup_action, ike::StartupAction::start);
 
