@@ -100,13 +100,16 @@ nlohmann::json management_request(const std::string& path, const nlohmann::json&
   asio::io_context io;
   unix_socket::socket s(io);
   boost::system::error_code ec;
-  s.connect(unix_socket::endpoint(path), ec);
-  if (ec) throw std::runtime_error("cannot reach the gateway at " + path + ": " + ec.message() + " (is it running?)");
+  s.open(unix_socket(), ec);
+  if (ec) throw std::runtime_error("socket for " + path + ": " + ec.message());
   if (timeout.count() > 0) {
+    // Before connect: a stopped gateway's full listen backlog would otherwise block connect().
     timeval tv{time_t(timeout.count() / 1000), suseconds_t(timeout.count() % 1000 * 1000)};
     ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
+  s.connect(unix_socket::endpoint(path), ec);
+  if (ec) throw std::runtime_error("cannot reach the gateway at " + path + ": " + ec.message() + " (is it running?)");
   const std::string line = request.dump() + "\n";
   asio::write(s, asio::buffer(line));
   asio::streambuf buf;

@@ -10,6 +10,7 @@
 #   BFD 300 ms x 3, active endpoint SIGKILLed: restored within 1 s, nothing duplicated, and
 #     nothing lost when the endpoint (restarted, re-keyed after the customer gateway's DPD) comes back;
 #   BGP hold timer alone (6 s), active endpoint SIGSTOPped: restored within the hold time;
+#   IKE DPD alone (30 s), the active endpoint's outside link down: within 10 s + 30 s;
 # and that lab down leaves no namespace behind.
 set -euo pipefail
 VPNGW=$(realpath "$1")
@@ -86,6 +87,14 @@ S2S_HOLD=6 s2s_failover "$P" "$VPNGW" "$WORK/bgp" bgp stop
 jq -e '.[0] | .restore_ms != null and .restore_ms < 7000 and .detect_ms <= 6500' "$WORK/bgp.json" >/dev/null ||
   fail "BGP failover not within the hold time"
 jq -e '.[0] | .duplicates == 0' "$WORK/bgp.json" >/dev/null || fail "duplicates"
+s2s_down "$P"
+
+echo "== failover: IKE DPD alone (AWS's 30 s after 10 s of silence; BGP hold 240 s), active endpoint's link down"
+s2s_failover "$P" "$VPNGW" "$WORK/dpd" dpd linkdown
+"$VPNGW" stream report --run "$(cat "$WORK/dpd/run.spec")" --json "$WORK/dpd.json"
+jq -e '.[0] | .restore_ms != null and .detect_ms <= 45000 and .restore_ms < 46000' "$WORK/dpd.json" >/dev/null ||
+  fail "DPD failover not within 10 s + DPDTimeoutSeconds"
+jq -e '.[0] | .duplicates == 0 and .lost_on_return == 0' "$WORK/dpd.json" >/dev/null || fail "duplicates or loss on return"
 s2s_down "$P"
 
 left=$(ip netns list | grep -c "^$P-" || true)
