@@ -55,6 +55,7 @@ struct RenderOptions {
   std::vector<std::string> aws_outside, vpc_cidrs, onprem_cidrs, customer_med, customer_prepend;
   uint16_t hold_time = 30, keepalive = 10;
   uint32_t bfd_ms = 0;
+  bool multipath = false;
   unsigned bfd_mult = 3;
 };
 
@@ -83,6 +84,7 @@ int render(const RenderOptions& o) {
   in.bgp_hold_time = o.hold_time;
   in.bgp_keepalive = o.keepalive;
   if (o.bfd_ms) in.bfd_interval_ms = o.bfd_ms;
+  in.customer_multipath = o.multipath;
   in.bfd_multiplier = uint8_t(o.bfd_mult);
   if (!o.customer_med.empty() && o.customer_med.size() != 2) throw ConfigError("--customer-med takes two values, one per tunnel");
   for (size_t i = 0; i < o.customer_med.size(); ++i) in.customer_med[i] = uint32_t(std::stoul(o.customer_med[i]));
@@ -200,6 +202,7 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive (AWS's examples: 10)");
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
   render_cmd->add_option("--customer-prepend", ro->customer_prepend, "AS_PATH prepends per tunnel, e.g. 0,2")->delimiter(',');
+  render_cmd->add_flag("--customer-multipath", ro->multipath, "the customer gateway sends over both tunnels (active/active, BGP multipath)");
   render_cmd->add_option("--bfd-ms", ro->bfd_ms, "BFD inside each tunnel at this interval (not AWS VPN: a lab probe; 0: off)");
   render_cmd->add_option("--bfd-multiplier", ro->bfd_mult, "BFD detect multiplier")->check(CLI::Range(1, 255));
   render_cmd->add_option("-o,--out", ro->out_dir, "directory for the generated files")->required();

@@ -89,7 +89,12 @@ std::unique_ptr<const Fib> build_fib(const GatewayConfig& cfg, const bgp::Speake
   if (cfg.bgp)
     for (const auto& n : cfg.bgp->neighbors)
       routes.push_back({IpPrefix{n.address, uint8_t(n.address.v6 ? 128 : 32)}, tunnel_id(cfg, n.tunnel)});
-  if (speaker) speaker->for_each_route([&](const IpPrefix& p, uint32_t tunnel) { routes.push_back({p, tunnel}); });
+  if (speaker && cfg.bgp->multipath)
+    speaker->for_each_route_multipath([&](const IpPrefix& p, const std::vector<uint32_t>& tunnels) {
+      routes.push_back({p, tunnels.front(), tunnels.size() > 1 ? tunnels : std::vector<uint32_t>{}});
+    });
+  else if (speaker)
+    speaker->for_each_route([&](const IpPrefix& p, uint32_t tunnel) { routes.push_back({p, tunnel}); });
   for (const auto& r : cfg.routes) routes.push_back({r.prefix, tunnel_id(cfg, r.tunnel)});
   return std::make_unique<const Fib>(routes);
 }

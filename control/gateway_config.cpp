@@ -119,6 +119,7 @@ BgpConfig parse_bgp(const toml::table& t, const std::set<std::string>& tunnel_na
   if (auto c = r.integer("connect_retry", 1, 3600)) b.connect_retry = uint16_t(*c);
   if (auto p = r.integer("listen_port", 1, 65535)) b.listen_port = uint16_t(*p);
   if (auto k = r.boolean("kernel_routes")) b.kernel_routes = *k;
+  if (auto m = r.boolean("multipath")) b.multipath = *m;
   // AWS Direct Connect's BFD: 300 ms minimum interval, multiplier 3.
   if (auto i = r.integer("bfd_interval_ms", 50, 10000)) b.bfd_interval_ms = uint32_t(*i);
   if (auto m = r.integer("bfd_multiplier", 1, 255)) b.bfd_multiplier = uint8_t(*m);

@@ -70,6 +70,7 @@ struct BgpConfig {
   uint16_t listen_port = 179;
   bool kernel_routes = true;  // install learned routes into the kernel, out of the TUN
   std::vector<IpPrefix> export_prefixes;  // announced to every neighbour with our ASN (the VPC CIDR)
+  bool multipath = false;  // equal-cost paths share the traffic (a customer gateway's active/active)
   uint32_t bfd_interval_ms = 300;  // BFD desired TX / required RX interval
   uint8_t bfd_multiplier = 3;
   std::vector<BgpNeighborConfig> neighbors;

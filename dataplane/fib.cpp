@@ -25,12 +25,17 @@ void Fib::insert(std::vector<Level<Key>>& levels, uint8_t length, Key mask, Key 
 
 Fib::Fib(const std::vector<FibRoute>& routes) {
   for (const auto& r : routes) {
+    TunnelId target = r.tunnel;
+    if (r.multipath.size() >= 2) {
+      target = kGroupBit | TunnelId(groups_.size());
+      groups_.push_back(r.multipath);
+    }
     if (r.prefix.address.v6) {
       const auto m = mask_for<unsigned __int128>(r.prefix.length);
-      insert(v6_, r.prefix.length, m, r.prefix.address.v6_host_order() & m, r.tunnel);
+      insert(v6_, r.prefix.length, m, r.prefix.address.v6_host_order() & m, target);
     } else {
       const auto m = mask_for<uint32_t>(r.prefix.length);
-      insert(v4_, r.prefix.length, m, r.prefix.address.v4_host_order() & m, r.tunnel);
+      insert(v4_, r.prefix.length, m, r.prefix.address.v4_host_order() & m, target);
     }
   }
   auto finish = [this](auto& levels) {

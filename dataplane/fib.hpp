@@ -15,6 +15,9 @@ using TunnelId = uint32_t;
 struct FibRoute {
   IpPrefix prefix;
   TunnelId tunnel;
+  // Equal-cost multipath: with two or more tunnels here, flows spread over them by a hash of
+  // their addresses, protocol and ports (`tunnel` is then ignored).
+  std::vector<TunnelId> multipath = {};
 };
 
 class Fib {
@@ -23,10 +26,17 @@ class Fib {
   // Later duplicates of the same prefix replace earlier ones.
   explicit Fib(const std::vector<FibRoute>& routes);
 
-  // Destination addresses in host byte order.
+  // Destination addresses in host byte order. The result may name a multipath group: resolve()
+  // turns it into a tunnel for one flow (a no-op for plain routes, so callers always call it).
   std::optional<TunnelId> lookup_v4(uint32_t dst) const { return lookup(v4_, dst); }
   std::optional<TunnelId> lookup_v6(unsigned __int128 dst) const { return lookup(v6_, dst); }
   std::optional<TunnelId> lookup(const IpAddress& dst) const;
+  static bool is_group(TunnelId t) { return t & kGroupBit; }
+  TunnelId resolve(TunnelId t, uint32_t flow_hash) const {
+    if (!is_group(t)) return t;
+    const auto& g = groups_[t & ~kGroupBit];
+    return g[flow_hash % g.size()];
+  }
   size_t size() const { return size_; }
 
  private:
@@ -43,6 +53,8 @@ class Fib {
   template <typename Key>
   static void insert(std::vector<Level<Key>>& levels, uint8_t length, Key mask, Key key, TunnelId tunnel);
 
+  static constexpr TunnelId kGroupBit = 0x80000000u;
+  std::vector<std::vector<TunnelId>> groups_;
   std::vector<Level<uint32_t>> v4_;
   std::vector<Level<unsigned __int128>> v6_;
   size_t size_ = 0;

@@ -5,17 +5,49 @@
 namespace vpngw {
 namespace {
 
+// A flow's hash for multipath routes: addresses, protocol and, for unfragmented TCP/UDP/SCTP,
+// the ports, so one flow keeps one tunnel (no reordering) and flows spread. Only computed when
+// the route is a multipath group.
+uint32_t flow_hash(const uint8_t* p, size_t len) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  auto mix = [&h](uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+  };
+  uint8_t proto = 0;
+  size_t l4 = 0;
+  bool first_fragment = true;
+  if (p[0] >> 4 == 4) {
+    mix(load_be32(p + 12));
+    mix(load_be32(p + 16));
+    proto = p[9];
+    l4 = size_t(p[0] & 0x0f) * 4;
+    first_fragment = (load_be16(p + 6) & 0x3fff) == 0;  // neither MF nor an offset
+  } else {
+    mix(load_be64(p + 8) ^ load_be64(p + 16));
+    mix(load_be64(p + 24) ^ load_be64(p + 32));
+    proto = p[6];
+    l4 = 40;
+  }
+  mix(proto);
+  if (first_fragment && (proto == 6 || proto == 17 || proto == 132) && len >= l4 + 4) mix(load_be32(p + l4));
+  return uint32_t(h ^ (h >> 32));
+}
+
 // The inner packet's destination, or nullopt when it is not a whole IPv4/IPv6 header.
 std::optional<TunnelId> route(const Fib& fib, const uint8_t* p, size_t len) {
   if (len < 1) return std::nullopt;
   const unsigned version = p[0] >> 4;
-  if (version == 4 && len >= 20) return fib.lookup_v4(load_be32(p + 16));
-  if (version == 6 && len >= 40) {
+  std::optional<TunnelId> t;
+  if (version == 4 && len >= 20) {
+    t = fib.lookup_v4(load_be32(p + 16));
+  } else if (version == 6 && len >= 40) {
     unsigned __int128 dst = 0;
     for (int i = 0; i < 16; ++i) dst = dst << 8 | p[24 + i];
-    return fib.lookup_v6(dst);
+    t = fib.lookup_v6(dst);
   }
-  return std::nullopt;
+  if (t && Fib::is_group(*t)) t = fib.resolve(*t, flow_hash(p, len));
+  return t;
 }
 
 bool is_ip(const uint8_t* p, size_t len) {

@@ -45,6 +45,30 @@ bool Rib::better(const Path& a, const Path& b) const {
                                       pb.address.bytes.end());
 }
 
+bool Rib::equal_cost(const Path& a, const Path& b) const {
+  const RibPeer& pa = peers_[a.peer].info;
+  const RibPeer& pb = peers_[b.peer].info;
+  const PathAttributes& x = a.attrs->attrs;
+  const PathAttributes& y = b.attrs->attrs;
+  const uint32_t lpa = pa.ebgp ? pa.local_pref : x.local_pref.value_or(pa.local_pref);
+  const uint32_t lpb = pb.ebgp ? pb.local_pref : y.local_pref.value_or(pb.local_pref);
+  return lpa == lpb && x.as_path.length() == y.as_path.length() && x.origin == y.origin &&
+         x.as_path.first_asn() == y.as_path.first_asn() && x.med.value_or(0) == y.med.value_or(0) && pa.ebgp == pb.ebgp;
+}
+
+void Rib::for_each_multipath(const std::function<void(const IpPrefix&, const std::vector<const Path*>&)>& f) const {
+  std::vector<const Path*> set;
+  auto visit = [&](const IpPrefix& p, const Entry& e) {
+    set.assign(1, &e.best);
+    if (e.others)
+      for (const auto& o : *e.others)
+        if (equal_cost(o, e.best)) set.push_back(&o);
+    f(p, set);
+  };
+  for (const auto& [k, e] : v4_) visit(v4_prefix(k), e);
+  for (const auto& [k, e] : v6_) visit(v6_prefix(k.addr, k.len), e);
+}
+
 bool Rib::upsert(Entry& e, bool fresh, Path path) {
   if (fresh) {
     e.best = std::move(path);
@@ -120,7 +144,7 @@ void Rib::announce(PeerIndex peer, const IpPrefix& p, const AttrRef& attrs, Appl
     const bool had_path = !fresh && (e.best.peer == peer || (e.others && std::any_of(e.others->begin(), e.others->end(),
                                                                                       [&](const Path& o) { return o.peer == peer; })));
     if (!had_path) ++peers_[peer].prefixes;
-    if (upsert(e, fresh, Path{attrs, peer})) changed(BestChange{p, &e.best, !fresh});
+    if (upsert(e, fresh, Path{attrs, peer}) || report_all_) changed(BestChange{p, &e.best, !fresh});
     ++stats.announced;
     return false;
   });
@@ -137,7 +161,7 @@ void Rib::withdraw(PeerIndex peer, const IpPrefix& p, ApplyStats& stats,
     if (!removed) return false;
     --peers_[peer].prefixes;
     ++stats.withdrawn;
-    if (best_changed) changed(BestChange{p, empty ? nullptr : &e.best, true});
+    if (best_changed || report_all_) changed(BestChange{p, empty ? nullptr : &e.best, true});
     return empty;
   });
 }
@@ -180,8 +204,11 @@ void Rib::drop_peer(PeerIndex peer, const std::function<void(const BestChange&)>
     for (auto it = map.begin(); it != map.end();) {
       Entry& e = it->second;
       bool empty = false;
+      const size_t others_before = e.others ? e.others->size() : 0;
       const bool best_changed = remove(e, peer, empty);
-      if (best_changed) changed(BestChange{to_prefix(it->first), empty ? nullptr : &e.best, true});
+      const bool other_removed = !empty && (e.others ? e.others->size() : 0) < others_before;
+      if (best_changed || (report_all_ && other_removed))
+        changed(BestChange{to_prefix(it->first), empty ? nullptr : &e.best, true});
       if (empty) it = map.erase(it);
       else ++it;
     }

@@ -77,6 +77,15 @@ class Rib {
   // Every path of a prefix, best first; empty when unknown.
   std::vector<Path> paths(const IpPrefix& p) const;
 
+  // BGP multipath: paths as good as the best down to the tie-breakers (same LOCAL_PREF, AS_PATH
+  // length, ORIGIN, neighbouring AS and MED, both eBGP or both iBGP) share the traffic.
+  bool equal_cost(const Path& a, const Path& b) const;
+  // Every prefix with its best path first and the equal-cost others after it.
+  void for_each_multipath(const std::function<void(const IpPrefix&, const std::vector<const Path*>&)>& f) const;
+  // With multipath the FIB depends on more than the best path: `changed` then also hears
+  // prefixes whose other paths changed (BestChange::best is still the best).
+  void set_report_every_change(bool on) { report_all_ = on; }
+
  private:
   // Paths of one prefix, best first. A single path (the common case) needs no extra allocation.
   struct Entry {
@@ -110,6 +119,7 @@ class Rib {
   void with_entry(const IpPrefix& p, bool create, F&& f);
 
   uint32_t local_as_;
+  bool report_all_ = false;
   std::vector<PeerState> peers_;
   std::unordered_map<uint64_t, Entry> v4_;  // address << 8 | length
   std::unordered_map<V6Key, Entry, V6Hash> v6_;

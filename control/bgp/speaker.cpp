@@ -562,6 +562,7 @@ Speaker::Speaker(asio::io_context& io, const BgpConfig& cfg, uint32_t router_id,
                  std::function<uint32_t(const std::string&)> tunnel_ids, RouteListener& listener)
     : impl_(std::make_unique<Impl>(io, cfg, router_id, listener)) {
   for (const auto& n : cfg.neighbors) impl_->peers.push_back(std::make_unique<Peer>(*impl_, n, tunnel_ids(n.tunnel)));
+  impl_->rib.set_report_every_change(cfg.multipath);
 }
 
 Speaker::~Speaker() = default;
@@ -603,6 +604,18 @@ void Speaker::stop() {
 
 void Speaker::for_each_route(const std::function<void(const IpPrefix&, uint32_t)>& f) const {
   impl_->rib.for_each_best([&](const IpPrefix& p, const Path& best) { f(p, impl_->peers[best.peer]->tunnel()); });
+}
+
+void Speaker::for_each_route_multipath(const std::function<void(const IpPrefix&, const std::vector<uint32_t>&)>& f) const {
+  std::vector<uint32_t> tunnels;
+  impl_->rib.for_each_multipath([&](const IpPrefix& p, const std::vector<const Path*>& paths) {
+    tunnels.clear();
+    for (const Path* path : paths) {
+      const uint32_t t = impl_->peers[path->peer]->tunnel();
+      if (std::find(tunnels.begin(), tunnels.end(), t) == tunnels.end()) tunnels.push_back(t);
+    }
+    f(p, tunnels);
+  });
 }
 
 size_t Speaker::route_count() const { return impl_->rib.size(); }

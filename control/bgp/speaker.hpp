@@ -39,6 +39,8 @@ class Speaker {
 
   // Every Loc-RIB route with the tunnel it takes.
   void for_each_route(const std::function<void(const IpPrefix&, uint32_t tunnel)>& f) const;
+  // With [bgp] multipath: every route with the tunnels of its equal-cost paths, the best's first.
+  void for_each_route_multipath(const std::function<void(const IpPrefix&, const std::vector<uint32_t>&)>& f) const;
   size_t route_count() const;
 
   // `vpngw ctl bgp summary` and `vpngw ctl bgp routes`.

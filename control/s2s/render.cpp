@@ -131,6 +131,7 @@ RenderedConnection render_connection(const SiteToSiteConfig& model, const std::s
   if (!cgw_routes.empty()) cg.insert("route", std::move(cgw_routes));
   if (!c.static_routes_only) {
     auto bgp = bgp_table(cgw->bgp_asn, in, in.onprem_cidrs);
+    if (in.customer_multipath) bgp.insert("multipath", true);
     bgp.insert("neighbor", std::move(cgw_neighbors));
     cg.insert("bgp", std::move(bgp));
   }

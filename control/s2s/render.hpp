@@ -25,7 +25,8 @@ struct RenderInputs {
   // Optional: MED the customer gateway puts on what it announces over each tunnel, so that AWS
   // prefers one (active/passive by MED, as customers configure it). Empty: no MED.
   std::array<std::optional<uint32_t>, 2> customer_med;
-  std::array<uint8_t, 2> customer_prepend{0, 0};  // AS_PATH prepends per tunnel, the other usual way
+  std::array<uint8_t, 2> customer_prepend{0, 0};
+  bool customer_multipath = false;  // the customer gateway sends over both tunnels (active/active)  // AS_PATH prepends per tunnel, the other usual way
   // Not AWS Site-to-Site (it has no BFD; Direct Connect has, 300 ms x 3): a BFD session inside
   // each tunnel between the inside addresses, which ends the tunnel's BGP session when it fails.
   std::optional<uint32_t> bfd_interval_ms;

@@ -52,5 +52,19 @@ TEST(Fib, ManyPrefixesOfOneLength) {
   EXPECT_EQ(f.lookup_v4(0x0a000000 | 1000u << 8), std::nullopt);
 }
 
+TEST(Fib, MultipathGroupsResolvePerFlowHash) {
+  Fib f({route("10.0.0.0/8", 9), FibRoute{*IpPrefix::parse("10.1.0.0/16"), 0, {3, 5}}});
+  const auto plain = find(f, "10.9.9.9");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(Fib::is_group(*plain));
+  EXPECT_EQ(f.resolve(*plain, 12345), 9u);
+  const auto group = find(f, "10.1.2.3");
+  ASSERT_TRUE(group);
+  EXPECT_TRUE(Fib::is_group(*group));
+  EXPECT_EQ(f.resolve(*group, 0), 3u);
+  EXPECT_EQ(f.resolve(*group, 1), 5u);
+  EXPECT_EQ(f.resolve(*group, 7), 5u);
+}
+
 }  // namespace
 }  // namespace vpngw

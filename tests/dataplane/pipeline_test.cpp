@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <tins/tins.h>
 
+#include <map>
+
 #include "dataplane/pipeline.hpp"
 
 namespace vpngw {
@@ -150,6 +152,42 @@ TEST(PipelineInbound, HostileInputNeverCrashes) {
     if (len >= 4) buf[0] = 0, buf[1] = 0, buf[2] = 0x20, buf[3] = 0;  // the real SPI
     EXPECT_FALSE(process_inbound(g.right, buf, 1)) << len;
   }
+}
+
+}  // namespace
+}  // namespace vpngw
+
+namespace vpngw {
+namespace {
+
+// A multipath route over two keyed tunnels: each flow sticks to one tunnel, flows use both.
+TEST(PipelineOutbound, MultipathSpreadsFlowsAndKeepsEachOnOneTunnel) {
+  auto sa = [](uint32_t spi) { return std::make_shared<OutboundSa>(spi, Cipher::aes_gcm_128, key(Cipher::aes_gcm_128), true); };
+  std::vector<TunnelEntry> t(2);
+  t[0].name = "tunnel1";
+  t[0].outbound = sa(0x100);
+  t[1].name = "tunnel2";
+  t[1].outbound = sa(0x200);
+  SaTable sas{t, {}};
+  Fib fib{{FibRoute{*IpPrefix::parse("10.1.0.0/16"), 0, {0, 1}}}};
+  auto tunnel_of = [&](uint16_t sport) {
+    Tins::IP ip = Tins::IP("10.1.0.10", "10.0.0.10") / Tins::UDP(9, sport) / Tins::RawPDU(std::string(32, 'z'));
+    auto inner = ip.serialize();
+    std::vector<uint8_t> slot(kEspHeadroom + inner.size() + kEspMaxTailroom);
+    std::copy(inner.begin(), inner.end(), slot.begin() + kEspHeadroom);
+    auto r = process_outbound(fib, sas, slot, inner.size());
+    EXPECT_TRUE(r);
+    return r ? r->tunnel->name : std::string();
+  };
+  std::map<std::string, int> used;
+  for (uint16_t port = 7000; port < 7064; ++port) {
+    const std::string first = tunnel_of(port);
+    EXPECT_EQ(tunnel_of(port), first) << "flow from port " << port << " changed tunnel";
+    ++used[first];
+  }
+  EXPECT_EQ(used.size(), 2u);
+  EXPECT_GE(used["tunnel1"], 16);
+  EXPECT_GE(used["tunnel2"], 16);
 }
 
 }  // namespace

@@ -53,6 +53,34 @@ TEST(BgpRib, ShorterAsPathWinsThenMedThenRouterId) {
   EXPECT_EQ(f.rib.prefixes_from(f.t1), 3u);
 }
 
+TEST(BgpRib, MultipathTakesEqualCostPathsAndReportsTheirChanges) {
+  Fixture f;
+  f.rib.set_report_every_change(true);
+  int reports = 0;
+  auto count = [&](const BestChange&) { ++reports; };
+  f.rib.apply(f.t1, announce({65000}, {"10.1.0.0/16"}, 100), count);
+  f.rib.apply(f.t2, announce({65000}, {"10.1.0.0/16"}, 100), count);  // not the best: still reported
+  EXPECT_EQ(reports, 2);
+  auto set = [&] {
+    std::vector<PeerIndex> peers;
+    f.rib.for_each_multipath([&](const IpPrefix&, const std::vector<const Path*>& paths) {
+      for (const Path* p : paths) peers.push_back(p->peer);
+    });
+    return peers;
+  };
+  EXPECT_EQ(set().size(), 2u);
+  f.rib.apply(f.t2, announce({65000}, {"10.1.0.0/16"}, 200), count);  // a worse MED leaves the set
+  EXPECT_EQ(set(), std::vector<PeerIndex>{f.t1});
+  f.rib.apply(f.t2, announce({65000, 65000}, {"10.1.0.0/16"}, 100), count);  // so does a longer AS_PATH
+  EXPECT_EQ(set(), std::vector<PeerIndex>{f.t1});
+  f.rib.apply(f.t2, announce({65000}, {"10.1.0.0/16"}, 100), count);
+  EXPECT_EQ(set().size(), 2u);
+  reports = 0;
+  f.rib.drop_peer(f.t2, count);  // a non-best path leaving is reported too
+  EXPECT_EQ(reports, 1);
+  EXPECT_EQ(set(), std::vector<PeerIndex>{f.t1});
+}
+
 TEST(BgpRib, WithdrawFallsBackThenRemoves) {
   Fixture f;
   f.rib.apply(f.t1, announce({65000}, {"10.1.0.0/16"}), f.track);

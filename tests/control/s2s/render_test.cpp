@@ -44,6 +44,7 @@ RenderInputs inputs() {
   in.onprem_cidrs = {*IpPrefix::parse("10.0.0.0/16")};
   in.customer_med = {100u, 200u};
   in.customer_prepend = {0, 2};
+  in.customer_multipath = true;
   return in;
 }
 
@@ -56,6 +57,7 @@ TEST(S2sRender, DynamicConnectionRunsAsThreeGateways) {
   EXPECT_EQ(cgw.tun_addresses[0].address.to_string(), "169.254.10.2");
   ASSERT_TRUE(cgw.bgp);
   EXPECT_EQ(cgw.bgp->asn, 65010u);
+  EXPECT_TRUE(cgw.bgp->multipath);
   ASSERT_EQ(cgw.bgp->neighbors.size(), 2u);
   EXPECT_EQ(cgw.bgp->neighbors[1].address.to_string(), "169.254.11.1");
   EXPECT_EQ(cgw.bgp->neighbors[1].remote_asn, 64600u);
