@@ -39,14 +39,28 @@ bool parse_as_path(const std::string& text, uint32_t& length, uint32_t& first_as
   return !in_set;
 }
 
-// A string member, or "" when missing or of another type (the answers are outside input).
-std::string string_field(const nlohmann::json& j, const char* key) {
+std::string string_field(const nlohmann::json& j, const char* key) { return json_string(j, key); }
+
+}  // namespace
+
+std::string json_string(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) return {};
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-}  // namespace
+uint64_t json_u64(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+const nlohmann::json* first_tunnel(const nlohmann::json& stats) {
+  if (!stats.is_object()) return nullptr;
+  const auto it = stats.find("tunnels");
+  if (it == stats.end() || !it->is_array() || it->empty() || !(*it)[0].is_object()) return nullptr;
+  return &(*it)[0];
+}
 
 RoutePlan plan_routes(const std::vector<TunnelView>& tunnels, const std::vector<StaticRoute>& statics,
                       GatewayKind kind, bool vpn_ecmp_support) {

@@ -57,6 +57,11 @@ RoutePlan plan_routes(const std::vector<TunnelView>& tunnels, const std::vector<
 // skipped and counted in `skipped`.
 std::vector<LearnedRoute> learned_routes_from_json(const nlohmann::json& answer, size_t* skipped = nullptr);
 bool bgp_established_from_json(const nlohmann::json& summary);
+// A member of an endpoint's answer, or the default when missing or of another type.
+std::string json_string(const nlohmann::json& j, const char* key);
+uint64_t json_u64(const nlohmann::json& j, const char* key);
+// The first tunnel of an endpoint's `stats` answer (an endpoint runs one tunnel), or null.
+const nlohmann::json* first_tunnel(const nlohmann::json& stats);
 bool ipsec_up_from_json(const nlohmann::json& ike_summary);
 
 }  // namespace vpngw::s2s

@@ -42,15 +42,12 @@ struct VgwRouter::Impl {
     mt.log.push_back(line);
   }
   uint64_t data_in(uint32_t i) const {
-    const auto& st = last_stats[i];
-    if (!st.is_object() || !st.contains("tunnels") || !st["tunnels"].is_array() || st["tunnels"].empty()) return 0;
-    const auto& t = st["tunnels"][0];
-    return t.is_object() ? t.value("data_in_bytes", uint64_t(0)) : 0;
+    const auto* t = first_tunnel(last_stats[i]);
+    return t ? json_u64(*t, "data_in_bytes") : 0;
   }
   std::string endpoint_tunnel_name(uint32_t i) const {
-    const auto& st = last_stats[i];
-    if (!st.is_object() || !st.contains("tunnels") || !st["tunnels"].is_array() || st["tunnels"].empty()) return "";
-    return st["tunnels"][0].is_object() ? st["tunnels"][0].value("name", std::string()) : "";
+    const auto* t = first_tunnel(last_stats[i]);
+    return t ? json_string(*t, "name") : "";
   }
   bool draining(uint32_t i) const {
     return i == mt.tunnel && (mt.phase == "steering" || mt.phase == "draining" || mt.phase == "replacing");
@@ -252,14 +249,10 @@ nlohmann::json VgwRouter::summary() const {
                      // static one, the IPsec tunnel is up.
                      {"TunnelState", (static_only ? v.ipsec_up : v.bgp_up) ? 1 : 0},
                      {"routes_learned", v.routes.size()}};
-    if (m.last_stats[i].is_object()) {
-      if (m.last_stats[i].contains("outside_address") && m.last_stats[i]["outside_address"].is_string())
-        t["tunnel_ip_address"] = m.last_stats[i]["outside_address"];
-      const auto& ts = m.last_stats[i]["tunnels"];
-      if (ts.is_array() && !ts.empty() && ts[0].is_object()) {
-        t["TunnelDataIn"] = ts[0].value("data_in_bytes", uint64_t(0));
-        t["TunnelDataOut"] = ts[0].value("data_out_bytes", uint64_t(0));
-      }
+    if (const auto ip = json_string(m.last_stats[i], "outside_address"); !ip.empty()) t["tunnel_ip_address"] = ip;
+    if (const auto* first = first_tunnel(m.last_stats[i])) {
+      t["TunnelDataIn"] = json_u64(*first, "data_in_bytes");
+      t["TunnelDataOut"] = json_u64(*first, "data_out_bytes");
     }
     tunnels.push_back(std::move(t));
   }

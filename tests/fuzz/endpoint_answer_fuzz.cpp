@@ -12,5 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)vpngw::s2s::learned_routes_from_json(j, &skipped);
   (void)vpngw::s2s::bgp_established_from_json(j);
   (void)vpngw::s2s::ipsec_up_from_json(j);
+  if (const auto* t = vpngw::s2s::first_tunnel(j)) (void)vpngw::s2s::json_u64(*t, "data_in_bytes");
+  (void)vpngw::s2s::json_string(j, "outside_address");
   return 0;
 }

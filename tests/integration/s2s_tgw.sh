@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Namespaces (root): the Site-to-Site lab with a transit gateway and two VPC attachments
-# (lab/s2s.sh tgw). Checks: on-prem reaches both VPCs; the transit gateway installs its route
+# (lab/s2s.sh tgw), the customer gateway active/active (BGP multipath). Checks: on-prem reaches
+# both VPCs; the customer gateway spreads 16 flows towards the VPC over both tunnels (TunnelDataIn
+# grows on each AWS endpoint); the transit gateway installs its route
 # towards on-prem with both tunnels as next hops (VpnEcmpSupport) and spreads 16 UDP flows from
 # the VPC over both tunnels (TunnelDataOut grows on each); after one endpoint is killed, every
 # flow leaves through the other; TunnelState/TunnelDataOut as Prometheus text on the router's
@@ -36,7 +38,7 @@ PY
   sleep 1.5
 }
 
-s2s_up "$P" "$VPNGW" "$WORK" tgw
+S2S_RENDER_ARGS="--customer-multipath" s2s_up "$P" "$VPNGW" "$WORK" tgw
 s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC 1"
 s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.2.0.10 >/dev/null || fail "on-prem -> VPC 2"
 s2s_wait 10 "both tunnels as next hops" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via | length == 2'"
@@ -49,6 +51,23 @@ after=$(vgw | jq '[.tunnels[].TunnelDataOut]')
 echo "TunnelDataOut before $before after $after"
 used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
 [ "$used" = 2 ] || fail "16 flows used $used tunnel(s); a transit gateway with ECMP spreads them over both"
+
+echo "== the customer gateway active/active: 16 flows on-prem -> VPC over both tunnels"
+before=$(vgw | jq '[.tunnels[].TunnelDataIn]')
+s2s_in "$P" onprem python3 - <<'PY'
+import socket
+for port in range(7100, 7116):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("10.0.0.10", port))
+    for _ in range(50):
+        s.sendto(b"x" * 100, ("10.1.0.10", 9))
+    s.close()
+PY
+sleep 1.5
+after=$(vgw | jq '[.tunnels[].TunnelDataIn]')
+echo "TunnelDataIn before $before after $after"
+used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
+[ "$used" = 2 ] || fail "16 flows on-prem -> VPC used $used tunnel(s); multipath at the customer gateway spreads them"
 
 echo "== CloudWatch's metrics as Prometheus text on the gateway router's loopback"
 metrics=$(s2s_in "$P" vgw curl -sf http://127.0.0.1:9105/metrics) || fail "no /metrics"
