@@ -24,14 +24,19 @@ PeerIndex Rib::add_peer(RibPeer peer) {
   return PeerIndex(peers_.size() - 1);
 }
 
+// LOCAL_PREF as the decision uses it: the neighbour's configured value for eBGP paths.
+uint32_t Rib::local_pref(const Path& p) const {
+  const RibPeer& peer = peers_[p.peer].info;
+  return peer.ebgp ? peer.local_pref : p.attrs->attrs.local_pref.value_or(peer.local_pref);
+}
+
 // RFC 4271 9.1.2.2, in order; the AWS rules (DX over VPN, communities) arrive as LOCAL_PREF.
 bool Rib::better(const Path& a, const Path& b) const {
   const RibPeer& pa = peers_[a.peer].info;
   const RibPeer& pb = peers_[b.peer].info;
   const PathAttributes& x = a.attrs->attrs;
   const PathAttributes& y = b.attrs->attrs;
-  const uint32_t lpa = pa.ebgp ? pa.local_pref : x.local_pref.value_or(pa.local_pref);
-  const uint32_t lpb = pb.ebgp ? pb.local_pref : y.local_pref.value_or(pb.local_pref);
+  const uint32_t lpa = local_pref(a), lpb = local_pref(b);
   if (lpa != lpb) return lpa > lpb;
   const size_t la = x.as_path.length(), lb = y.as_path.length();
   if (la != lb) return la < lb;
@@ -46,14 +51,11 @@ bool Rib::better(const Path& a, const Path& b) const {
 }
 
 bool Rib::equal_cost(const Path& a, const Path& b) const {
-  const RibPeer& pa = peers_[a.peer].info;
-  const RibPeer& pb = peers_[b.peer].info;
   const PathAttributes& x = a.attrs->attrs;
   const PathAttributes& y = b.attrs->attrs;
-  const uint32_t lpa = pa.ebgp ? pa.local_pref : x.local_pref.value_or(pa.local_pref);
-  const uint32_t lpb = pb.ebgp ? pb.local_pref : y.local_pref.value_or(pb.local_pref);
-  return lpa == lpb && x.as_path.length() == y.as_path.length() && x.origin == y.origin &&
-         x.as_path.first_asn() == y.as_path.first_asn() && x.med.value_or(0) == y.med.value_or(0) && pa.ebgp == pb.ebgp;
+  return local_pref(a) == local_pref(b) && x.as_path.length() == y.as_path.length() && x.origin == y.origin &&
+         x.as_path.first_asn() == y.as_path.first_asn() && x.med.value_or(0) == y.med.value_or(0) &&
+         peers_[a.peer].info.ebgp == peers_[b.peer].info.ebgp;
 }
 
 void Rib::for_each_multipath(const std::function<void(const IpPrefix&, const std::vector<const Path*>&)>& f) const {

@@ -108,6 +108,7 @@ class Rib {
   };
 
   bool better(const Path& a, const Path& b) const;
+  uint32_t local_pref(const Path& p) const;
   // Returns true when the best path changed.
   bool upsert(Entry& e, bool fresh, Path path);
   bool remove(Entry& e, PeerIndex peer, bool& now_empty);

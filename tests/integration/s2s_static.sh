@@ -4,23 +4,8 @@
 # route through one tunnel; TunnelState is 1 for both (IPsec up); when that tunnel's endpoint is
 # killed the VGW moves the static route to the other tunnel within a second and VPC -> on-prem
 # traffic arrives through it (the customer gateway accepts on either tunnel).
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/s2s.sh"
-WORK=$(mktemp -d /tmp/vpngw-s2sstatic.XXXXXX)
-P="sta$$"
-cleanup() {
-  s2s_down "$P"
-  [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/s2sstatic-debug; rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 20 "$WORK/cgw.log" "$WORK/vgw.log" >&2 2>/dev/null || true
-  exit 1
-}
-vgw() { "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw; }
+S2S_TEST=s2sstatic
+source "$(dirname "$0")/s2s_common.sh"
 
 s2s_up "$P" "$VPNGW" "$WORK" static
 "$VPNGW" ctl -g cgw-1 bgp summary >/dev/null 2>&1 && fail "a static connection runs BGP"

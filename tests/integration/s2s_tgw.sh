@@ -7,36 +7,8 @@
 # the VPC over both tunnels (TunnelDataOut grows on each); after one endpoint is killed, every
 # flow leaves through the other; TunnelState/TunnelDataOut as Prometheus text on the router's
 # loopback follow both.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/s2s.sh"
-WORK=$(mktemp -d /tmp/vpngw-s2stgw.XXXXXX)
-P="tgw$$"
-cleanup() {
-  s2s_down "$P"
-  [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/s2stgw-debug; rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 20 "$WORK/cgw.log" "$WORK/vgw.log" >&2 2>/dev/null || true
-  exit 1
-}
-vgw() { "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw; }
-# 16 UDP flows (distinct source ports) from the VPC host to on-prem, 50 packets each
-flows() {
-  s2s_in "$P" vpc python3 - <<'PY'
-import socket
-for port in range(7000, 7016):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.1.0.10", port))
-    for _ in range(50):
-        s.sendto(b"x" * 100, ("10.0.0.10", 9))
-    s.close()
-PY
-  sleep 1.5
-}
+S2S_TEST=s2stgw
+source "$(dirname "$0")/s2s_common.sh"
 
 S2S_RENDER_ARGS="--customer-multipath" s2s_up "$P" "$VPNGW" "$WORK" tgw
 s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC 1"
@@ -46,27 +18,18 @@ s2s_in "$P" vgw ip route show 10.0.0.0/16
 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
 
 before=$(vgw | jq '[.tunnels[].TunnelDataOut]')
-flows
+flows vpc 10.1.0.10 10.0.0.10 7000
 after=$(vgw | jq '[.tunnels[].TunnelDataOut]')
 echo "TunnelDataOut before $before after $after"
-used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
+used=$(tunnels_grown "$before" "$after" 500)
 [ "$used" = 2 ] || fail "16 flows used $used tunnel(s); a transit gateway with ECMP spreads them over both"
 
 echo "== the customer gateway active/active: 16 flows on-prem -> VPC over both tunnels"
 before=$(vgw | jq '[.tunnels[].TunnelDataIn]')
-s2s_in "$P" onprem python3 - <<'PY'
-import socket
-for port in range(7100, 7116):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("10.0.0.10", port))
-    for _ in range(50):
-        s.sendto(b"x" * 100, ("10.1.0.10", 9))
-    s.close()
-PY
-sleep 1.5
+flows onprem 10.0.0.10 10.1.0.10 7100
 after=$(vgw | jq '[.tunnels[].TunnelDataIn]')
 echo "TunnelDataIn before $before after $after"
-used=$(jq -n --argjson a "$before" --argjson b "$after" '[range(0; 2) | select($b[.] - $a[.] >= 500)] | length')
+used=$(tunnels_grown "$before" "$after" 500)
 [ "$used" = 2 ] || fail "16 flows on-prem -> VPC used $used tunnel(s); multipath at the customer gateway spreads them"
 
 echo "== CloudWatch's metrics as Prometheus text on the gateway router's loopback"
@@ -82,7 +45,7 @@ echo "== endpoint of tunnel 1 killed: every flow through tunnel 2"
 kill -KILL "$(cat "$WORK/t1.pid")"
 s2s_wait 5 "the route to lose tunnel 1" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via == [\"vpn-1-tunnel2\"]'"
 before=$(vgw | jq '.tunnels[1].TunnelDataOut')
-flows
+flows vpc 10.1.0.10 10.0.0.10 7000
 after=$(vgw | jq '.tunnels[1].TunnelDataOut')
 [ $((after - before)) -ge $((16 * 50 * 100)) ] || fail "tunnel 2 carried $((after - before)) bytes of 80000"
 tunnel1_state() { s2s_in "$P" vgw curl -sf http://127.0.0.1:9105/metrics | awk '/^aws_vpn_tunnel_state.*tunnel1/ {print $2}'; }

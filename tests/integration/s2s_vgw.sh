@@ -12,23 +12,8 @@
 #   BGP hold timer alone (6 s), active endpoint SIGSTOPped: restored within the hold time;
 #   IKE DPD alone (30 s), the active endpoint's outside link down: within 10 s + 30 s;
 # and that lab down leaves no namespace behind.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/s2s.sh"
-source "$HERE/../../lab/failover.sh"
-WORK=$(mktemp -d /tmp/vpngw-s2s.XXXXXX)
-P="s2s$$"
-cleanup() {
-  s2s_down "$P"
-  [ -n "${KEEP:-}" ] && cp -r "$WORK" /tmp/s2s-debug; rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 20 "$WORK"/*/cgw.log "$WORK"/*/t1.log "$WORK"/*/vgw.log >&2 2>/dev/null || true
-  exit 1
-}
+S2S_TEST=s2svgw
+source "$(dirname "$0")/s2s_common.sh"
 
 echo "== lab up (VGW, BFD in the tunnels, the customer gateway prepends its AS twice on tunnel 1)"
 S2S_RENDER_ARGS="--bfd-ms 300 --customer-prepend 2,0" s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
@@ -40,13 +25,9 @@ echo "== the VGW never splits a prefix over tunnels"
 vias=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq -c '.routes[] | select(.prefix == "10.0.0.0/16") | .via')
 [ "$vias" = '["vpn-1-tunnel2"]' ] || fail "10.0.0.0/16 via $vias (the shorter AS_PATH is tunnel 2's)"
 out_before=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
-for port in $(seq 6000 6015); do
-  s2s_in "$P" vpc bash -c "echo flow-$port > /dev/udp/10.0.0.10/$port" 2>/dev/null || true
-  s2s_in "$P" vpc bash -c "for i in 1 2 3 4 5; do echo x > /dev/udp/10.0.0.10/$port; done" 2>/dev/null || true
-done
-sleep 1.5
+flows vpc 10.1.0.10 10.0.0.10 6000
 out_after=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
-used=$(jq -n --argjson a "$out_before" --argjson b "$out_after" '[range(0; 2) | select($b[.] - $a[.] > 1000)] | length')
+used=$(tunnels_grown "$out_before" "$out_after" 1000)
 echo "TunnelDataOut before $out_before after $out_after"
 [ "$used" = 1 ] || fail "16 flows VPC -> on-prem used $used tunnels (a VGW uses one)"
 

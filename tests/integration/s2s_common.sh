@@ -1,0 +1,41 @@
+# Sourced by the Site-to-Site namespace tests: $VPNGW from the first argument, the lab library,
+# a work directory, namespaces named "$S2S_TEST$$-..." removed on exit (KEEP=1 keeps the work
+# directory in /tmp/$S2S_TEST-debug), fail, and helpers that ask the AWS gateway router.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+S2S_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$S2S_TEST_DIR/../../lab/s2s.sh"
+source "$S2S_TEST_DIR/../../lab/failover.sh"
+WORK=$(mktemp -d "/tmp/vpngw-$S2S_TEST.XXXXXX")
+P="$S2S_TEST$$"
+cleanup() {
+  s2s_down "$P"
+  [ -n "${KEEP:-}" ] && cp -r "$WORK" "/tmp/$S2S_TEST-debug"; rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -n 20 "$WORK"/cgw.log "$WORK"/vgw.log "$WORK"/*/cgw.log "$WORK"/*/t1.log "$WORK"/*/vgw.log >&2 2>/dev/null || true
+  exit 1
+}
+vgw() { "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw; }
+
+# 16 UDP flows (source ports FIRST_PORT..+15), 50 datagrams each: NODE SRC DST FIRST_PORT
+flows() {
+  s2s_in "$P" "$1" python3 - "$2" "$3" "$4" <<'PY'
+import socket, sys
+src, dst, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for port in range(first, first + 16):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, port))
+    for _ in range(50):
+        s.sendto(b"x" * 100, (dst, 9))
+    s.close()
+PY
+  sleep 1.5
+}
+
+# How many of the two tunnels grew FIELD (TunnelDataIn/TunnelDataOut) by at least MIN bytes: BEFORE AFTER FIELD MIN
+tunnels_grown() {
+  jq -n --argjson a "$1" --argjson b "$2" --argjson min "$3" '[range(0; 2) | select($b[.] - $a[.] >= $min)] | length'
+}
