@@ -39,8 +39,6 @@ bool parse_as_path(const std::string& text, uint32_t& length, uint32_t& first_as
   return !in_set;
 }
 
-std::string string_field(const nlohmann::json& j, const char* key) { return json_string(j, key); }
-
 }  // namespace
 
 std::string json_string(const nlohmann::json& j, const char* key) {
@@ -89,7 +87,7 @@ std::vector<LearnedRoute> learned_routes_from_json(const nlohmann::json& answer,
   const auto routes = answer.find("routes");
   if (routes != answer.end() && routes->is_array()) {
     for (const auto& r : *routes) {
-      const auto prefix = IpPrefix::parse(string_field(r, "prefix"));
+      const auto prefix = IpPrefix::parse(json_string(r, "prefix"));
       const auto paths = r.is_object() ? r.find("paths") : r.end();
       if (!prefix || paths == r.end() || !paths->is_array() || paths->empty() || !(*paths)[0].is_object()) {
         ++bad;
@@ -97,7 +95,7 @@ std::vector<LearnedRoute> learned_routes_from_json(const nlohmann::json& answer,
       }
       const auto& best = (*paths)[0];
       LearnedRoute lr{*prefix};
-      if (!parse_as_path(string_field(best, "as_path"), lr.as_path_length, lr.first_as)) {
+      if (!parse_as_path(json_string(best, "as_path"), lr.as_path_length, lr.first_as)) {
         ++bad;
         continue;
       }
@@ -114,7 +112,7 @@ bool bgp_established_from_json(const nlohmann::json& summary) {
   const auto n = summary.find("neighbors");
   if (n == summary.end() || !n->is_array()) return false;
   return std::any_of(n->begin(), n->end(), [](const nlohmann::json& p) {
-    return string_field(p, "state") == "Established";
+    return json_string(p, "state") == "Established";
   });
 }
 
@@ -122,7 +120,7 @@ bool ipsec_up_from_json(const nlohmann::json& ike_summary) {
   const auto t = ike_summary.find("tunnels");
   if (t == ike_summary.end() || !t->is_array()) return false;
   return std::any_of(t->begin(), t->end(), [](const nlohmann::json& x) {
-    const std::string s = string_field(x, "TunnelIKEPhase2State");
+    const std::string s = json_string(x, "TunnelIKEPhase2State");
     return s == "Established" || s == "Rekeying";
   });
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.hpp"
 #include "control/api/management_server.hpp"
 #include "tun/netlink.hpp"
 
@@ -34,9 +35,6 @@ struct VgwRouter::Impl {
     std::vector<std::string> log;
   } mt;
 
-  static int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-  }
   void mt_note(const std::string& line) {
     spdlog::info("{}: replace {}: {}", cfg.name, cfg.endpoints[mt.tunnel].name, line);
     mt.log.push_back(line);
@@ -59,7 +57,7 @@ struct VgwRouter::Impl {
   }
 
   void maintenance_step() {
-    const int64_t now = now_ns();
+    const int64_t now = monotonic_ns();
     const uint32_t target = mt.tunnel;
     try {
       if (mt.phase == "steering") {
@@ -218,7 +216,7 @@ void VgwRouter::replace_tunnel(const std::string& name) {
   m.mt = Impl::Maintenance{};
   m.mt.tunnel = uint32_t(it - m.cfg.endpoints.begin());
   m.mt.phase = "steering";
-  m.mt.started_ns = Impl::now_ns();
+  m.mt.started_ns = monotonic_ns();
   m.mt_note("started");
 }
 

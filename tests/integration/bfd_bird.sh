@@ -5,34 +5,15 @@
 # (vpngw's counters and `birdc show bfd sessions`); when BIRD is SIGSTOPped, vpngw's BFD declares
 # the path dead within about a second and ends the BGP session long before its 30 s hold timer;
 # after SIGCONT BFD and BGP come back.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/two_gateways.sh"
-WORK=$(mktemp -d /tmp/vpngw-bfd.XXXXXX)
-BIRD_PID=""
-cleanup() {
-  [ -n "$BIRD_PID" ] && { kill -CONT "$BIRD_PID" 2>/dev/null; kill "$BIRD_PID" 2>/dev/null; } || true
-  lab_down
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+BIRD_TEST=bfd
+WAIT_POLL=0.05  # the BFD timings are in tenths of a second
+source "$(dirname "$0")/bird_common.sh"
 fail() {
   echo "FAIL: $*" >&2
   ctl --json stats | jq '.bfd' >&2 || true
   birdc_ show bfd sessions >&2 || true
   tail -n 30 "$LAB_DIR"/left.log "$WORK"/bird.log >&2 || true
   exit 1
-}
-ctl() { "$VPNGW" ctl --socket "$LAB_DIR/left.sock" "$@"; }
-birdc_() { lab_exec gr birdc -s "$WORK/bird.ctl" "$@"; }
-wait_for() {
-  local secs=$1 what=$2; shift 2
-  local deadline=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for: $what"
-    sleep 0.05
-  done
 }
 bgp_state() { ctl --json bgp summary | jq -r '.neighbors[0].state'; }
 bfd_state() { ctl --json stats | jq -r '.bfd.sessions[0].state'; }
@@ -81,11 +62,7 @@ TOML
 LAB_RIGHT_EXTRA=$(printf '[[route]]\nprefix = "169.254.100.0/30"\ntunnel = "to-peer"')
 lab_create "f$$" "$WORK/lab" || fail "lab create"
 lab_start_vpngw "$VPNGW" aes128gcm16 || fail "gateways"
-lab_exec gr bird -c "$WORK/bird.conf" -s "$WORK/bird.ctl" -P "$WORK/bird.pid" -f >"$WORK/bird.out" 2>&1 &
-BIRD_PID=$!
-wait_for 10 "BIRD control socket" test -S "$WORK/bird.ctl"
-wait_for 5 "BIRD pid file" test -s "$WORK/bird.pid"
-BIRD_PID=$(cat "$WORK/bird.pid")
+start_bird
 
 wait_for 30 "BGP Established" is_bgp Established
 wait_for 15 "vpngw's BFD session Up" is_bfd Up

@@ -5,18 +5,8 @@
 # a second vpngw. Checks: negotiated timers; learned prefixes in the FIB and the kernel, and
 # traffic following them; our prefix at BIRD with our AS path; withdraw; loop prevention; hold
 # timer expiry under SIGSTOP and recovery after SIGCONT; the max-prefix trip and `ctl bgp reset`.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/two_gateways.sh"
-WORK=$(mktemp -d /tmp/vpngw-bgp.XXXXXX)
-BIRD_PID=""
-cleanup() {
-  [ -n "$BIRD_PID" ] && { kill -CONT "$BIRD_PID" 2>/dev/null; kill "$BIRD_PID" 2>/dev/null; } || true
-  lab_down
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+BIRD_TEST=bgp
+source "$(dirname "$0")/bird_common.sh"
 fail() {
   echo "FAIL: $*" >&2
   echo "--- vpngw ctl bgp summary" >&2; ctl bgp summary >&2 || true
@@ -24,18 +14,7 @@ fail() {
   tail -n 40 "$LAB_DIR"/left.log "$WORK"/bird.log >&2 || true
   exit 1
 }
-ctl() { "$VPNGW" ctl --socket "$LAB_DIR/left.sock" "$@"; }
 summary_field() { ctl --json bgp summary | jq -r ".neighbors[0].$1"; }
-birdc_() { lab_exec gr birdc -s "$WORK/bird.ctl" "$@"; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls until the command succeeds.
-wait_for() {
-  local secs=$1 what=$2; shift 2
-  local deadline=$(( $(date +%s) + secs ))
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for: $what"
-    sleep 0.2
-  done
-}
 state_is() { [ "$(summary_field state)" = "$1" ]; }
 fib_has() { [ "$(jq -r .fib.routes "$LAB_DIR/left.json")" -ge "$1" ]; }
 kernel_bgp_routes() { lab_exec gl ip -4 route show proto bgp | wc -l; }
@@ -93,12 +72,7 @@ lab_create "b$$" "$WORK/lab" || fail "lab create"
 lab_start_vpngw "$VPNGW" aes128gcm16 || fail "gateways"
 
 write_bird_config 20
-lab_exec gr bird -c "$WORK/bird.conf" -s "$WORK/bird.ctl" -P "$WORK/bird.pid" -f >"$WORK/bird.out" 2>&1 &
-BIRD_PID=$!
-wait_for 10 "BIRD control socket" test -S "$WORK/bird.ctl"
-# BIRD runs in the foreground under `ip netns exec`: signal bird itself, not the wrapper.
-wait_for 5 "BIRD pid file" test -s "$WORK/bird.pid"
-BIRD_PID=$(cat "$WORK/bird.pid")
+start_bird
 
 # 1. Session up over the tunnel with TCP MD5; timers negotiated down to BIRD's 9 s.
 wait_for 30 "session Established" state_is Established

@@ -35,7 +35,15 @@ PY
   sleep 1.5
 }
 
-# How many of the two tunnels grew FIELD (TunnelDataIn/TunnelDataOut) by at least MIN bytes: BEFORE AFTER FIELD MIN
-tunnels_grown() {
-  jq -n --argjson a "$1" --argjson b "$2" --argjson min "$3" '[range(0; 2) | select($b[.] - $a[.] >= $min)] | length'
+# Sends 16 flows (as `flows`) and prints how many of the two tunnels carried at least MIN bytes
+# of them by the gateway router's FIELD (TunnelDataIn or TunnelDataOut):
+#   tunnels_used FIELD MIN NODE SRC DST FIRST_PORT
+tunnels_used() {
+  local field=$1 min=$2 before after
+  shift 2
+  before=$(vgw | jq "[.tunnels[].$field]")
+  flows "$@"
+  after=$(vgw | jq "[.tunnels[].$field]")
+  echo "$field before $before after $after" >&2
+  jq -n --argjson a "$before" --argjson b "$after" --argjson min "$min" '[range(0; 2) | select($b[.] - $a[.] >= $min)] | length'
 }

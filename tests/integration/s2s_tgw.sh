@@ -17,19 +17,11 @@ s2s_wait 10 "both tunnels as next hops" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P
 s2s_in "$P" vgw ip route show 10.0.0.0/16
 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw
 
-before=$(vgw | jq '[.tunnels[].TunnelDataOut]')
-flows vpc 10.1.0.10 10.0.0.10 7000
-after=$(vgw | jq '[.tunnels[].TunnelDataOut]')
-echo "TunnelDataOut before $before after $after"
-used=$(tunnels_grown "$before" "$after" 500)
+used=$(tunnels_used TunnelDataOut 500 vpc 10.1.0.10 10.0.0.10 7000)
 [ "$used" = 2 ] || fail "16 flows used $used tunnel(s); a transit gateway with ECMP spreads them over both"
 
 echo "== the customer gateway active/active: 16 flows on-prem -> VPC over both tunnels"
-before=$(vgw | jq '[.tunnels[].TunnelDataIn]')
-flows onprem 10.0.0.10 10.1.0.10 7100
-after=$(vgw | jq '[.tunnels[].TunnelDataIn]')
-echo "TunnelDataIn before $before after $after"
-used=$(tunnels_grown "$before" "$after" 500)
+used=$(tunnels_used TunnelDataIn 500 onprem 10.0.0.10 10.1.0.10 7100)
 [ "$used" = 2 ] || fail "16 flows on-prem -> VPC used $used tunnel(s); multipath at the customer gateway spreads them"
 
 echo "== CloudWatch's metrics as Prometheus text on the gateway router's loopback"

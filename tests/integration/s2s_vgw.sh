@@ -24,11 +24,7 @@ s2s_in "$P" vpc ping -c 3 -i 0.2 -W 2 10.0.0.10 >/dev/null || fail "VPC -> on-pr
 echo "== the VGW never splits a prefix over tunnels"
 vias=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq -c '.routes[] | select(.prefix == "10.0.0.0/16") | .via')
 [ "$vias" = '["vpn-1-tunnel2"]' ] || fail "10.0.0.0/16 via $vias (the shorter AS_PATH is tunnel 2's)"
-out_before=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
-flows vpc 10.1.0.10 10.0.0.10 6000
-out_after=$("$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" --json vgw | jq '[.tunnels[].TunnelDataOut]')
-used=$(tunnels_grown "$out_before" "$out_after" 1000)
-echo "TunnelDataOut before $out_before after $out_after"
+used=$(tunnels_used TunnelDataOut 1000 vpc 10.1.0.10 10.0.0.10 6000)
 [ "$used" = 1 ] || fail "16 flows VPC -> on-prem used $used tunnels (a VGW uses one)"
 
 echo "== maintenance: vpngw ctl tunnel replace on the tunnel both directions use, 1000 pps each way"
