@@ -108,6 +108,19 @@ int follow_replacement(const std::string& path, const nlohmann::json& req) {
   }
 }
 
+void print_connections(const nlohmann::json& a) {
+  std::printf("%s: %zu connection(s)\n", a.value("ClientVpnEndpointId", "").c_str(), a["Connections"].size());
+  std::printf("%-34s %-10s %-14s %-12s %-15s %-22s %12s %12s\n", "ConnectionId", "Status", "CommonName", "Group",
+              "ClientIp", "DeviceIp", "IngressBytes", "EgressBytes");
+  for (const auto& c : a["Connections"]) {
+    std::printf("%-34s %-10s %-14s %-12s %-15s %-22s %12llu %12llu\n", c.value("ConnectionId", "").c_str(),
+                c.value("Status", "").c_str(), c.value("CommonName", "").c_str(), c.value("Group", "").c_str(),
+                c.value("ClientIp", "").c_str(), c.value("DeviceIp", "").c_str(),
+                (unsigned long long)c.value("IngressBytes", uint64_t(0)),
+                (unsigned long long)c.value("EgressBytes", uint64_t(0)));
+  }
+}
+
 }  // namespace
 
 std::function<int()> add_ctl_command(CLI::App& app) {
@@ -129,6 +142,9 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* replace = tunnel->add_subcommand("replace", "replace a tunnel endpoint as AWS maintenance does: steer by MED, drain, restart");
   replace->add_option("tunnel", opt->neighbor, "tunnel endpoint name, e.g. vpn-1-tunnel1")->required();
   tunnel->require_subcommand(1);
+  auto* connections = ctl->add_subcommand("connections", "Client VPN connections (on a vpngw clientvpn serve socket)");
+  auto* disconnect = ctl->add_subcommand("disconnect", "terminate a Client VPN connection");
+  disconnect->add_option("connection_id", opt->neighbor, "cvpn-connection-... (see ctl connections)")->required();
   auto* bgp = ctl->add_subcommand("bgp", "BGP sessions and routes");
   bgp->require_subcommand(1);
   auto* summary = bgp->add_subcommand("summary", "one line per neighbour");
@@ -148,6 +164,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
     else if (replace->parsed()) req = {{"command", "tunnel replace"}, {"tunnel", opt->neighbor}};
+    else if (connections->parsed()) req = {{"command", "connections"}};
+    else if (disconnect->parsed()) req = {{"command", "disconnect"}, {"connection_id", opt->neighbor}};
     try {
       if (replace->parsed()) return follow_replacement(path, req);
       const nlohmann::json answer = management_request(path, req);
@@ -159,6 +177,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
       else if (summary->parsed()) print_summary(answer);
       else if (ike->parsed()) print_ike(answer);
       else if (vgw->parsed()) print_vgw(answer);
+      else if (connections->parsed()) print_connections(answer);
+      else if (disconnect->parsed()) std::cout << answer.dump(2) << "\n";
       else print_routes(answer);
       return 0;
     } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "apps/clientvpn.hpp"
 #include "apps/ctl.hpp"
 #include "apps/lab.hpp"
 #include "apps/s2s.hpp"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   auto run_s2s = vpngw::add_s2s_command(app);
   auto run_stream = vpngw::add_stream_command(app);
   auto run_lab = vpngw::add_lab_command(app);
+  auto run_clientvpn = vpngw::add_clientvpn_command(app);
 
   CLI11_PARSE(app, argc, argv);
   // Logs usually go to a file or a pipe: write each line out as it happens, not when a buffer fills.
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
   if (int rc = run_s2s(); rc >= 0) return rc;
   if (int rc = run_stream(); rc >= 0) return rc;
   if (int rc = run_lab(); rc >= 0) return rc;
+  if (int rc = run_clientvpn(); rc >= 0) return rc;
 
   if (export_cgw->parsed()) {
     return guarded([&] {

@@ -85,6 +85,9 @@ NatRouter::NatRouter(NatConfig config) : s_(std::make_unique<State>(std::move(co
 
 NatRouter::~NatRouter() { s_->worker->stop(); }
 
+void NatRouter::start() { s_->worker->start(); }
+void NatRouter::stop() { s_->worker->stop(); }
+
 nlohmann::json NatRouter::stats() const {
   nlohmann::json j;
   j["nat"] = s_->cfg.name;

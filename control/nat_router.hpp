@@ -18,6 +18,9 @@ class NatRouter {
   // Blocks until SIGINT/SIGTERM.
   void run(const std::string& stats_path, const std::string& management_socket);
   nlohmann::json stats() const;
+  // For embedding in another process's loop (the Client VPN endpoint): the worker alone.
+  void start();
+  void stop();
 
  private:
   struct State;

@@ -46,14 +46,28 @@ AeadContext::AeadContext(Cipher cipher, std::span<const uint8_t> keymat, AeadDir
                                 std::to_string(keymat.size()));
   }
   std::memcpy(salt_, keymat.data() + info.key_len, kAeadSaltLen);
-  if (cipher == Cipher::chacha20_poly1305) {
+  init_key(keymat.first(info.key_len), dir);
+}
+
+AeadContext::AeadContext(Cipher cipher, std::span<const uint8_t> key, AeadDirection dir, BareKey)
+    : cipher_(cipher), salt_{} {
+  const CipherInfo& info = cipher_info(cipher);
+  if (key.size() != info.key_len) {
+    throw std::invalid_argument(std::string(info.name) + " needs a " + std::to_string(info.key_len) +
+                                "-byte key, got " + std::to_string(key.size()));
+  }
+  init_key(key, dir);
+}
+
+void AeadContext::init_key(std::span<const uint8_t> key, AeadDirection dir) {
+  if (cipher_ == Cipher::chacha20_poly1305) {
     if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-    std::memcpy(chacha_key_, keymat.data(), 32);
+    std::memcpy(chacha_key_, key.data(), 32);
     return;
   }
   evp_ = std::make_unique<EvpCtx>();
-  const EVP_CIPHER* evp_cipher = cipher == Cipher::aes_gcm_128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
-  if (!evp_->ctx || EVP_CipherInit_ex(evp_->ctx, evp_cipher, nullptr, keymat.data(), nullptr,
+  const EVP_CIPHER* evp_cipher = cipher_ == Cipher::aes_gcm_128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+  if (!evp_->ctx || EVP_CipherInit_ex(evp_->ctx, evp_cipher, nullptr, key.data(), nullptr,
                                       dir == AeadDirection::seal ? 1 : 0) != 1) {
     throw std::runtime_error("OpenSSL refused the AES-GCM key");
   }
@@ -68,8 +82,20 @@ void AeadContext::nonce(const uint8_t iv[kAeadIvLen], uint8_t out[12]) const {
 
 bool AeadContext::seal(const uint8_t iv[kAeadIvLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
                        uint8_t tag[kAeadTagLen]) {
-  uint8_t n[12];
+  uint8_t n[kNonceLen];
   nonce(iv, n);
+  return seal_nonce(n, aad, data, tag);
+}
+
+bool AeadContext::open(const uint8_t iv[kAeadIvLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
+                       const uint8_t tag[kAeadTagLen]) {
+  uint8_t n[kNonceLen];
+  nonce(iv, n);
+  return open_nonce(n, aad, data, tag);
+}
+
+bool AeadContext::seal_nonce(const uint8_t n[kNonceLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
+                             uint8_t tag[kAeadTagLen]) {
   if (cipher_ == Cipher::chacha20_poly1305) {
     unsigned long long tag_len = 0;
     return crypto_aead_chacha20poly1305_ietf_encrypt_detached(data.data(), tag, &tag_len, data.data(), data.size(),
@@ -85,10 +111,8 @@ bool AeadContext::seal(const uint8_t iv[kAeadIvLen], std::span<const uint8_t> aa
   return EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, kAeadTagLen, tag) == 1;
 }
 
-bool AeadContext::open(const uint8_t iv[kAeadIvLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
-                       const uint8_t tag[kAeadTagLen]) {
-  uint8_t n[12];
-  nonce(iv, n);
+bool AeadContext::open_nonce(const uint8_t n[kNonceLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
+                             const uint8_t tag[kAeadTagLen]) {
   if (cipher_ == Cipher::chacha20_poly1305) {
     return crypto_aead_chacha20poly1305_ietf_decrypt_detached(data.data(), nullptr, data.data(), data.size(), tag,
                                                               aad.data(), aad.size(), n, chacha_key_) == 0;

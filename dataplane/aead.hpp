@@ -36,6 +36,10 @@ class AeadContext {
  public:
   // Throws std::invalid_argument when keymat has the wrong length for the cipher.
   AeadContext(Cipher cipher, std::span<const uint8_t> keymat, AeadDirection dir);
+  // A bare key (no salt) for protocols that build the whole 12-byte nonce themselves (OpenVPN:
+  // packet id || implicit IV); use seal_nonce/open_nonce with it.
+  struct BareKey {};
+  AeadContext(Cipher cipher, std::span<const uint8_t> key, AeadDirection dir, BareKey);
   ~AeadContext();
   AeadContext(const AeadContext&) = delete;
   AeadContext& operator=(const AeadContext&) = delete;
@@ -49,7 +53,14 @@ class AeadContext {
   bool open(const uint8_t iv[kAeadIvLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
             const uint8_t tag[kAeadTagLen]);
 
+  static constexpr size_t kNonceLen = 12;
+  bool seal_nonce(const uint8_t nonce[kNonceLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
+                  uint8_t tag[kAeadTagLen]);
+  bool open_nonce(const uint8_t nonce[kNonceLen], std::span<const uint8_t> aad, std::span<uint8_t> data,
+                  const uint8_t tag[kAeadTagLen]);
+
  private:
+  void init_key(std::span<const uint8_t> key, AeadDirection dir);
   void nonce(const uint8_t iv[kAeadIvLen], uint8_t out[12]) const;
 
   Cipher cipher_;

@@ -57,16 +57,19 @@ inline constexpr std::array<CounterInfo, kCounterCount> kCounterInfo = {{
 
 // One writer (the worker that owns the set), any number of readers (the control plane sampling
 // stats). Relaxed load+store instead of fetch_add: no locked instruction on the packet path.
-class CounterSet {
+template <typename Enum, size_t N>
+class BasicCounterSet {
  public:
-  void add(Counter c, uint64_t n = 1) {
+  void add(Enum c, uint64_t n = 1) {
     auto& v = values_[size_t(c)];
     v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
-  uint64_t get(Counter c) const { return values_[size_t(c)].load(std::memory_order_relaxed); }
+  uint64_t get(Enum c) const { return values_[size_t(c)].load(std::memory_order_relaxed); }
 
  private:
-  std::array<std::atomic<uint64_t>, kCounterCount> values_{};
+  std::array<std::atomic<uint64_t>, N> values_{};
 };
+
+using CounterSet = BasicCounterSet<Counter, kCounterCount>;
 
 }  // namespace vpngw

@@ -1,0 +1,159 @@
+# Library (source it): the Client VPN lab. Stock OpenVPN clients reach a VPC through a vpngw
+# Client VPN endpoint, by its AWS-style DNS name, over a lab "internet".
+#
+#   <P>-c1..cN  clients (openvpn, resolv.conf -> the lab's dnsmasq)  198.51.100.101...
+#        |  veth
+#   <P>-inet    bridge inet0 198.51.100.0/24; dnsmasq 198.51.100.53 answers
+#               *.<endpoint DNS name> -> 198.51.100.1 (remote-random-hostname adds a label)
+#        |  veth
+#   <P>-cvpn    vpngw clientvpn serve: 198.51.100.1:443/udp, TUN cvpn0 (172.16.0.1/22), NAT TUN,
+#               ENI eni0 10.0.1.10 in bridge sub1, ENI eni1 10.0.2.10 in bridge sub2
+#        |  veth (one per subnet)
+#   <P>-vpc     VPC host 10.0.1.20/24 (subnet 1) and 10.0.2.20/24 (subnet 2)
+#
+# Authorization in the default endpoint: subnet 1 for every user, subnet 2 only for group
+# "admins". Namespaces are <P>-*; cvpn_down removes them and everything running in them. Root.
+
+CVPN_NET=198.51.100
+
+cvpn_ns() { echo "$CVPN_P-$1"; }
+cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
+
+# cvpn_create P WORK: namespaces, links, the VPC host, dnsmasq.
+cvpn_create() {
+  CVPN_P=$1 CVPN_WORK=$2
+  local n
+  for n in inet cvpn vpc; do ip netns add "$(cvpn_ns $n)"; cvpn_in $n ip link set lo up; done
+  cvpn_in inet ip link add inet0 type bridge
+  cvpn_in inet ip link set inet0 up
+  cvpn_in inet ip addr add "$CVPN_NET.53/24" dev inet0
+  cvpn_in inet ip addr add "$CVPN_NET.254/24" dev inet0  # the clients' home router
+  ip link add out0 netns "$(cvpn_ns cvpn)" type veth peer name p-cvpn netns "$(cvpn_ns inet)"
+  cvpn_in inet ip link set p-cvpn master inet0
+  cvpn_in inet ip link set p-cvpn up
+  cvpn_in cvpn ip addr add "$CVPN_NET.1/24" dev out0
+  cvpn_in cvpn ip link set out0 up
+  local s
+  for s in 1 2; do
+    ip link add "v-sub$s" netns "$(cvpn_ns cvpn)" type veth peer name "sub$s" netns "$(cvpn_ns vpc)"
+    cvpn_in cvpn ip link add "br-sub$s" type bridge
+    cvpn_in cvpn ip link set "v-sub$s" master "br-sub$s"
+    cvpn_in cvpn ip link set "v-sub$s" up
+    cvpn_in cvpn ip link set "br-sub$s" up
+    cvpn_in vpc ip addr add "10.0.$s.20/24" dev "sub$s"
+    cvpn_in vpc ip link set "sub$s" up
+  done
+}
+
+# cvpn_config FILE [SPLIT_TUNNEL] [EXTRA_TOML]: the lab's endpoint (PKI in $CVPN_WORK/pki).
+cvpn_config() {
+  cat >"$1" <<CFG
+[endpoint]
+id = "cvpn-endpoint-0123456789abcdef0"
+region = "us-east-1"
+listen = "$CVPN_NET.1"
+port = 443
+client_cidr = "172.16.0.0/22"
+vpc_cidr = "10.0.0.0/16"
+split_tunnel = ${2:-true}
+connection_log = "$CVPN_WORK/connections.jsonl"
+$3
+
+[tls]
+ca = "pki/ca.crt"
+cert = "pki/server.crt"
+key = "pki/server.key"
+crl = "pki/crl.pem"
+
+[[target_network]]
+subnet = "10.0.1.0/24"
+eni_device = "eni0"
+eni_address = "10.0.1.10"
+
+[[target_network]]
+subnet = "10.0.2.0/24"
+eni_device = "eni1"
+eni_address = "10.0.2.10"
+
+[[route]]
+destination = "10.0.2.0/24"
+target = "10.0.2.0/24"
+
+[[authorization_rule]]
+destination = "10.0.1.0/24"
+
+[[authorization_rule]]
+destination = "10.0.2.0/24"
+group = "admins"
+CFG
+}
+
+# cvpn_start VPNGW: PKI (if missing), the endpoint, the wildcard DNS answer.
+cvpn_start() {
+  local vpngw=$1 cfg=$CVPN_WORK/endpoint.toml
+  [ -f "$cfg" ] || cvpn_config "$cfg"
+  if [ ! -f "$CVPN_WORK/pki/ca.crt" ]; then
+    "$vpngw" clientvpn pki-init --dir "$CVPN_WORK/pki" --config "$cfg"
+  fi
+  CVPN_DNS_NAME=$(awk -F'"' '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$cfg")
+  rm -f "$CVPN_WORK/stats.json"
+  cvpn_in cvpn "$vpngw" clientvpn serve --config "$cfg" --stats "$CVPN_WORK/stats.json" \
+    --socket "$CVPN_WORK/endpoint.sock" >"$CVPN_WORK/endpoint.log" 2>&1 &
+  local i
+  for i in $(seq 50); do [ -s "$CVPN_WORK/stats.json" ] && break; sleep 0.1; done
+  [ -s "$CVPN_WORK/stats.json" ] || { echo "vpngw clientvpn serve did not start:" >&2; cat "$CVPN_WORK/endpoint.log" >&2; return 1; }
+  cvpn_in cvpn ip link set eni0 master br-sub1
+  cvpn_in cvpn ip link set eni1 master br-sub2
+  cvpn_in inet dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
+    --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$CVPN_DNS_NAME/$CVPN_NET.1" \
+    --pid-file="$CVPN_WORK/dnsmasq.pid" --log-facility="$CVPN_WORK/dnsmasq.log" >/dev/null 2>&1 &
+}
+
+# cvpn_add_client NAME GROUP INDEX: a namespace on the lab internet, a certificate, the exported
+# .ovpn ($CVPN_WORK/NAME.ovpn); the client is not started.
+cvpn_add_client() {
+  local vpngw=$CVPN_VPNGW name=$1 group=$2 i=$3 ns
+  ns=$(cvpn_ns "$name")
+  ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  ip link add eth0 netns "$ns" type veth peer name "p-$name" netns "$(cvpn_ns inet)"
+  cvpn_in inet ip link set "p-$name" master inet0
+  cvpn_in inet ip link set "p-$name" up
+  ip netns exec "$ns" ip addr add "$CVPN_NET.$((100 + i))/24" dev eth0
+  ip netns exec "$ns" ip link set eth0 up
+  ip netns exec "$ns" ip route add default via "$CVPN_NET.254"  # a home router; redirect-gateway needs one
+  mkdir -p "/etc/netns/$ns"
+  echo "nameserver $CVPN_NET.53" >"/etc/netns/$ns/resolv.conf"
+  "$vpngw" clientvpn pki-client --dir "$CVPN_WORK/pki" ${group:+--group "$group"} "$name"
+  "$vpngw" clientvpn export-client-config --config "$CVPN_WORK/endpoint.toml" \
+    --cert "$CVPN_WORK/pki/$name.crt" --key "$CVPN_WORK/pki/$name.key" -o "$CVPN_WORK/$name.ovpn"
+}
+
+# cvpn_connect NAME [openvpn args...]: the stock client with the exported file, in the background.
+cvpn_connect() {
+  local name=$1
+  shift
+  cvpn_in "$name" openvpn --config "$CVPN_WORK/$name.ovpn" --log "$CVPN_WORK/$name.log" \
+    --writepid "$CVPN_WORK/$name.pid" "$@" >/dev/null 2>&1 &
+}
+
+# cvpn_wait_connected NAME SECONDS
+cvpn_wait_connected() {
+  local i
+  for i in $(seq $(($2 * 10))); do
+    grep -q "Initialization Sequence Completed" "$CVPN_WORK/$1.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+cvpn_down() {
+  local ns pids
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$CVPN_P-"); do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    [ -n "$pids" ] && { kill -TERM $pids 2>/dev/null || true; sleep 0.3; kill -KILL $pids 2>/dev/null || true; }
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "/etc/netns/$ns"
+  done
+  return 0
+} 2>/dev/null
