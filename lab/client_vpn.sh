@@ -57,7 +57,7 @@ client_cidr = "172.16.0.0/22"
 vpc_cidr = "10.0.0.0/16"
 split_tunnel = ${2:-true}
 connection_log = "$CVPN_WORK/connections.jsonl"
-$3
+${3:-}
 
 [tls]
 ca = "pki/ca.crt"
@@ -112,7 +112,7 @@ cvpn_start() {
 # cvpn_add_client NAME GROUP INDEX: a namespace on the lab internet, a certificate, the exported
 # .ovpn ($CVPN_WORK/NAME.ovpn); the client is not started.
 cvpn_add_client() {
-  local vpngw=$CVPN_VPNGW name=$1 group=$2 i=$3 ns
+  local vpngw=$CVPN_VPNGW name=$1 group=${2:-} i=$3 ns
   ns=$(cvpn_ns "$name")
   ip netns add "$ns"
   ip netns exec "$ns" ip link set lo up

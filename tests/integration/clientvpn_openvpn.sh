@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Namespaces (root): Debian's openvpn 2.6 client against `vpngw clientvpn serve`, using only the
+# .ovpn that `vpngw clientvpn export-client-config` writes (the endpoint is reached by its AWS-style
+# DNS name through a wildcard answer, as remote-random-hostname needs). Checks:
+#   - alice connects, gets 172.16.0.2/22 and the split-tunnel routes; ping and a TCP transfer
+#     reach the VPC host, which sees only the ENI's address;
+#   - subnet 2 is authorized for group "admins" only: alice's packets there are dropped and
+#     counted; bob (OU=admins) reaches it through the second ENI;
+#   - a revoked certificate and one from another CA are refused, logged, and in the connection log;
+#   - `vpngw ctl connections` lists both; `disconnect` ends alice's and her client reconnects;
+#   - a client with explicit-exit-notify that exits is disconnected at once;
+#   - a renegotiation (client --reneg-sec 3) moves traffic to the new key without loss of service;
+#   - the legacy TLS 1.0 PRF key derivation works as well as tls-ekm.
+# Topology: lab/client_vpn.sh.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/client_vpn.sh"
+WORK=$(mktemp -d /tmp/vpngw-cvpn.XXXXXX)
+CVPN_P=cv$$
+CVPN_VPNGW=$VPNGW
+cleanup() { cvpn_down; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -n 30 "$WORK"/endpoint.log "$WORK"/*.log >&2 2>/dev/null || true
+  exit 1
+}
+ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
+endpoint_stat() { ctl --json stats | jq -r "$1"; }
+step() { echo "$(date +%T.%3N)  $*"; }
+
+cvpn_create "$CVPN_P" "$WORK"
+cvpn_config "$WORK/endpoint.toml" true
+"$VPNGW" clientvpn pki-init --dir "$WORK/pki" --config "$WORK/endpoint.toml"
+cvpn_add_client alice "" 1
+cvpn_add_client bob admins 2
+cvpn_add_client mallory "" 3
+"$VPNGW" clientvpn pki-revoke --dir "$WORK/pki" mallory
+# eve: a certificate from another CA, with our CA in her file (so only the endpoint can refuse her)
+"$VPNGW" clientvpn pki-init --dir "$WORK/other-pki" --config "$WORK/endpoint.toml"
+cvpn_add_client eve "" 4
+"$VPNGW" clientvpn pki-client --dir "$WORK/other-pki" eve
+"$VPNGW" clientvpn export-client-config --config "$WORK/endpoint.toml" --cert "$WORK/other-pki/eve.crt" \
+  --key "$WORK/other-pki/eve.key" -o "$WORK/eve.ovpn"
+grep -q "^remote cvpn-endpoint-0123456789abcdef0.prod.clientvpn.us-east-1.amazonaws.com 443$" "$WORK/alice.ovpn" ||
+  fail "exported file has no AWS-style remote"
+for k in client "dev tun" "proto udp" remote-random-hostname "cipher AES-256-GCM" "reneg-sec 0" "<ca>" "<cert>" "<key>"; do
+  grep -q "^$k" "$WORK/alice.ovpn" || fail "exported file lacks '$k'"
+done
+cvpn_start "$VPNGW"
+cvpn_in vpc socat TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'wc -c' >/dev/null 2>&1 &
+
+step "alice connects with the exported file"
+cvpn_connect alice
+cvpn_wait_connected alice 20 || fail "alice did not connect"
+# (grep reads whole variables: `cmd | grep -q` fails under pipefail when grep exits first)
+addr=$(cvpn_in alice ip -4 addr show tun0)
+routes=$(cvpn_in alice ip route)
+grep -q "inet 172.16.0.2/22" <<<"$addr" || fail "alice has no 172.16.0.2/22"
+grep -q "^10.0.0.0/16 via 172.16.0.1" <<<"$routes" || fail "split-tunnel route 10.0.0.0/16 not pushed"
+grep -q "^10.0.2.0/24 via 172.16.0.1" <<<"$routes" || fail "split-tunnel route 10.0.2.0/24 not pushed"
+grep -q "Data Channel: cipher 'AES-256-GCM'" "$WORK/alice.log" || fail "data channel cipher is not AES-256-GCM"
+
+step "ping and TCP to the VPC host; it sees only the ENI's address"
+cvpn_in vpc tcpdump -U -ni sub1 -w "$WORK/vpc.pcap" ip 2>/dev/null &
+CAP=$!
+sleep 1
+cvpn_in alice ping -c 3 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "alice cannot ping 10.0.1.20"
+got=$(head -c 2000000 /dev/urandom | cvpn_in alice timeout 20 socat -t 5 - TCP:10.0.1.20:7000)
+[ "$got" = 2000000 ] || fail "TCP transfer: the VPC host counted '$got' bytes of 2000000"
+sleep 0.5
+kill $CAP; wait $CAP 2>/dev/null || true
+from_eni=$(tcpdump -nr "$WORK/vpc.pcap" 'dst host 10.0.1.20 and src host 10.0.1.10' 2>/dev/null | wc -l)
+others=$(tcpdump -nr "$WORK/vpc.pcap" 'dst host 10.0.1.20 and not src host 10.0.1.10' 2>/dev/null | wc -l)
+[ "$from_eni" -gt 100 ] && [ "$others" = 0 ] || fail "VPC host saw $from_eni packets from the ENI and $others from elsewhere"
+
+step "authorization: subnet 2 is for admins only"
+if cvpn_in alice ping -c 2 -W 1 10.0.2.20 >/dev/null; then fail "alice reached 10.0.2.20 without an authorization rule"; fi
+[ "$(endpoint_stat .inbound.drop_rx_unauthorized)" -ge 2 ] || fail "unauthorized packets not counted"
+cvpn_connect bob --explicit-exit-notify 1  # not in AWS's file; users add it
+cvpn_wait_connected bob 20 || fail "bob did not connect"
+cvpn_in bob ping -c 2 -i 0.2 -W 2 10.0.2.20 >/dev/null || fail "bob (admins) cannot reach 10.0.2.20"
+
+step "a revoked certificate and one from another CA are refused"
+cvpn_connect mallory
+cvpn_connect eve
+for i in $(seq 100); do
+  grep -q "certificate revoked" "$WORK/endpoint.log" && grep -q "unable to get local issuer certificate" "$WORK/endpoint.log" && break
+  sleep 0.1
+done
+grep -q "client certificate refused: certificate revoked" "$WORK/endpoint.log" || fail "revoked certificate not refused"
+grep -q "client certificate refused: unable to get local issuer certificate" "$WORK/endpoint.log" || fail "foreign certificate not refused"
+if cvpn_wait_connected mallory 1 || cvpn_wait_connected eve 1; then fail "a refused client connected"; fi
+jq -e -s 'map(select(."connection-attempt-status" == "failed" and (."connection-attempt-failure-reason" | test("revoked")))) | length >= 1' \
+  "$WORK/connections.jsonl" >/dev/null || fail "connection log has no failed attempt for the revoked certificate"
+jq -e -s 'map(select(."connection-attempt-status" == "successful" and ."common-name" == "alice")) | length == 1' \
+  "$WORK/connections.jsonl" >/dev/null || fail "connection log has no successful attempt for alice"
+cvpn_down_client() { local pid; pid=$(cat "$WORK/$1.pid" 2>/dev/null) && kill "$pid" 2>/dev/null || true; }
+cvpn_down_client mallory
+cvpn_down_client eve
+
+step "vpngw ctl connections / disconnect"
+ctl connections
+[ "$(ctl --json connections | jq '.Connections | length')" = 2 ] || fail "ctl connections does not list 2"
+alice_id=$(ctl --json connections | jq -r '.Connections[] | select(.CommonName == "alice") | .ConnectionId')
+: >"$WORK/alice.log.mark"
+ctl disconnect "$alice_id" >/dev/null
+for i in $(seq 100); do
+  [ "$(grep -c "Initialization Sequence Completed" "$WORK/alice.log")" -ge 2 ] && break
+  sleep 0.1
+done
+[ "$(grep -c "Initialization Sequence Completed" "$WORK/alice.log")" -ge 2 ] || fail "alice did not reconnect after disconnect"
+grep -q "($alice_id) disconnected: terminated by the administrator" "$WORK/endpoint.log" || fail "disconnect not logged"
+cvpn_in alice ping -c 2 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "alice cannot ping after reconnecting"
+
+step "a client that exits notifies the endpoint"
+cvpn_down_client bob
+for i in $(seq 30); do grep -q "bob (.*) disconnected: the client sent an exit notification" "$WORK/endpoint.log" && break; sleep 0.1; done
+grep -q "bob (.*) disconnected: the client sent an exit notification" "$WORK/endpoint.log" || fail "bob's exit not noticed within 3 s"
+[ "$(ctl --json connections | jq '.Connections | length')" = 1 ] || fail "bob still listed"
+
+step "renegotiation: the client renegotiates every 3 s; traffic continues"
+cvpn_down_client alice
+sleep 0.5
+: >"$WORK/alice.log"
+cvpn_connect alice --reneg-sec 3
+cvpn_wait_connected alice 20 || fail "alice did not reconnect"
+cvpn_in alice ping -c 40 -i 0.2 -W 1 10.0.1.20 >"$WORK/reneg-ping.txt" || true
+renegs=$(grep -c "alice renegotiated" "$WORK/endpoint.log" || true)
+[ "$renegs" -ge 2 ] || fail "expected at least 2 renegotiations in 8 s, saw $renegs"
+received=$(awk '/received/ {print $4}' "$WORK/reneg-ping.txt")
+[ "$received" -ge 39 ] || fail "only $received of 40 pings answered across renegotiations"
+echo "renegotiations: $renegs, pings answered: $received/40"
+
+step "legacy PRF key derivation"
+cvpn_down_client alice
+kill "$(cvpn_in cvpn pgrep -f 'clientvpn serve')" 2>/dev/null || true
+sleep 0.5
+sed -i 's/^split_tunnel = true$/split_tunnel = true\nkey_derivation = "prf"/' "$WORK/endpoint.toml"
+pkill -f "dnsmasq.*$WORK" || true
+cvpn_start "$VPNGW"
+: >"$WORK/alice.log"
+cvpn_connect alice
+cvpn_wait_connected alice 20 || fail "alice did not connect with the legacy PRF"
+grep -q "tls-ekm" "$WORK/alice.log" && fail "tls-ekm was pushed although key_derivation = prf"
+cvpn_in alice ping -c 2 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "no traffic with PRF-derived keys"
+echo "PASS"
