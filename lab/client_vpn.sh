@@ -28,6 +28,7 @@ cvpn_create() {
   cvpn_in inet ip link set inet0 up
   cvpn_in inet ip addr add "$CVPN_NET.53/24" dev inet0
   cvpn_in inet ip addr add "$CVPN_NET.254/24" dev inet0  # the clients' home router
+  cvpn_in inet sysctl -qw net.ipv4.ip_forward=1  # full tunnel routes the endpoint via the home router
   ip link add out0 netns "$(cvpn_ns cvpn)" type veth peer name p-cvpn netns "$(cvpn_ns inet)"
   cvpn_in inet ip link set p-cvpn master inet0
   cvpn_in inet ip link set p-cvpn up

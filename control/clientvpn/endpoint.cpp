@@ -325,7 +325,8 @@ struct ClientVpnEndpoint::State {
       if (c.established) {
         if (c.counters->exit_notified.load()) {
           c.session->disconnect("the client sent an exit notification");
-        } else if (now - c.counters->last_rx_ns.load() > kInactivityNs) {
+        } else if (const uint64_t last = c.counters->last_rx_ns.load(); last < now && now - last > kInactivityNs) {
+          // (the inbound worker may have stamped a packet after `now` was read: not idle)
           c.session->disconnect("inactivity timeout (no packet for 60 s)");
         } else if (now - c.started_ns > timeout_ns) {
           c.session->disconnect("session timeout (" + std::to_string(cfg.session_timeout_hours) + " h)");
