@@ -96,7 +96,6 @@ cvpn_start() {
   if [ ! -f "$CVPN_WORK/pki/ca.crt" ]; then
     "$vpngw" clientvpn pki-init --dir "$CVPN_WORK/pki" --config "$cfg"
   fi
-  CVPN_DNS_NAME=$(awk -F'"' '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$cfg")
   rm -f "$CVPN_WORK/stats.json"
   cvpn_in cvpn "$vpngw" clientvpn serve --config "$cfg" --stats "$CVPN_WORK/stats.json" \
     --socket "$CVPN_WORK/endpoint.sock" >"$CVPN_WORK/endpoint.log" 2>&1 &
@@ -105,9 +104,45 @@ cvpn_start() {
   [ -s "$CVPN_WORK/stats.json" ] || { echo "vpngw clientvpn serve did not start:" >&2; cat "$CVPN_WORK/endpoint.log" >&2; return 1; }
   cvpn_in cvpn ip link set eni0 master br-sub1
   cvpn_in cvpn ip link set eni1 master br-sub2
+  cvpn_dns "$cfg"
+}
+
+# cvpn_dns CONFIG: dnsmasq on the lab internet answers every name under the endpoint's DNS name
+# (remote-random-hostname prepends a random label) with the endpoint's address.
+cvpn_dns() {
+  local name
+  name=$(awk -F'"' '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$1")
   cvpn_in inet dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
-    --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$CVPN_DNS_NAME/$CVPN_NET.1" \
+    --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$name/$CVPN_NET.1" \
     --pid-file="$CVPN_WORK/dnsmasq.pid" --log-facility="$CVPN_WORK/dnsmasq.log" >/dev/null 2>&1 &
+}
+
+# cvpn_start_openvpn: OpenVPN's own server in the endpoint's place (the benchmark baseline), same
+# address, port, PKI, client CIDR and pushed routes, with nftables masquerade out of veth kn0
+# (10.0.1.11 in subnet 1) standing in for the ENI.
+cvpn_start_openvpn() {
+  local cfg=$CVPN_WORK/endpoint.toml
+  cvpn_in cvpn sysctl -qw net.ipv4.ip_forward=1
+  cvpn_in cvpn ip link add kn0 type veth peer name kn1
+  cvpn_in cvpn ip link set kn1 master br-sub1
+  cvpn_in cvpn ip link set kn1 up
+  cvpn_in cvpn ip addr add 10.0.1.11/24 dev kn0
+  cvpn_in cvpn ip link set kn0 up
+  cvpn_in cvpn nft -f - <<'NFT'
+table ip cvpnbench {
+  chain postrouting { type nat hook postrouting priority srcnat; oifname "kn0" masquerade; }
+}
+NFT
+  cvpn_in cvpn openvpn --mode server --tls-server --dev ovpns0 --dev-type tun --proto udp --local "$CVPN_NET.1" \
+    --port 443 --topology subnet --ifconfig 172.16.0.1 255.255.252.0 --ifconfig-pool 172.16.0.2 172.16.3.254 \
+    --push "topology subnet" --push "route-gateway 172.16.0.1" --push "route 10.0.0.0 255.255.0.0" \
+    --ca "$CVPN_WORK/pki/ca.crt" --cert "$CVPN_WORK/pki/server.crt" --key "$CVPN_WORK/pki/server.key" \
+    --crl-verify "$CVPN_WORK/pki/crl.pem" --dh none --data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 \
+    --keepalive 10 60 --max-clients 1000 --verb 3 --log "$CVPN_WORK/openvpn-server.log" \
+    --writepid "$CVPN_WORK/openvpn-server.pid" >/dev/null 2>&1 &
+  local i
+  for i in $(seq 50); do grep -q "Initialization Sequence Completed" "$CVPN_WORK/openvpn-server.log" 2>/dev/null && break; sleep 0.1; done
+  cvpn_dns "$cfg"
 }
 
 # cvpn_add_client NAME GROUP INDEX: a namespace on the lab internet, a certificate, the exported
