@@ -119,7 +119,9 @@ cvpn_dns() {
 
 # cvpn_start_openvpn: OpenVPN's own server in the endpoint's place (the benchmark baseline), same
 # address, port, PKI, client CIDR and pushed routes, with nftables masquerade out of veth kn0
-# (10.0.1.11 in subnet 1) standing in for the ENI.
+# (10.0.1.11 in subnet 1) standing in for the ENI. --duplicate-cn: the handshake benchmark reuses
+# one certificate; the connect-freq limits (2.6 defaults: 100 initial replies per 10 s) would
+# otherwise measure OpenVPN's rate limiter instead of its handshakes.
 cvpn_start_openvpn() {
   local cfg=$CVPN_WORK/endpoint.toml
   cvpn_in cvpn sysctl -qw net.ipv4.ip_forward=1
@@ -138,7 +140,8 @@ NFT
     --push "topology subnet" --push "route-gateway 172.16.0.1" --push "route 10.0.0.0 255.255.0.0" \
     --ca "$CVPN_WORK/pki/ca.crt" --cert "$CVPN_WORK/pki/server.crt" --key "$CVPN_WORK/pki/server.key" \
     --crl-verify "$CVPN_WORK/pki/crl.pem" --dh none --data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 \
-    --keepalive 10 60 --max-clients 1000 --verb 3 --log "$CVPN_WORK/openvpn-server.log" \
+    --keepalive 10 60 --max-clients 1000 --duplicate-cn --connect-freq 100000 1 \
+    --connect-freq-initial 100000 1 --verb 3 --log "$CVPN_WORK/openvpn-server.log" \
     --writepid "$CVPN_WORK/openvpn-server.pid" >/dev/null 2>&1 &
   local i
   for i in $(seq 50); do grep -q "Initialization Sequence Completed" "$CVPN_WORK/openvpn-server.log" 2>/dev/null && break; sleep 0.1; done
