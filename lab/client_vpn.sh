@@ -23,6 +23,7 @@ cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
 cvpn_create() {
   CVPN_P=$1 CVPN_WORK=$2
   local n
+  mkdir -p "$CVPN_WORK"
   for n in inet cvpn vpc; do ip netns add "$(cvpn_ns $n)"; cvpn_in $n ip link set lo up; done
   cvpn_in inet ip link add inet0 type bridge
   cvpn_in inet ip link set inet0 up

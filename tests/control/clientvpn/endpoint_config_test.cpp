@@ -137,3 +137,15 @@ TEST(ClientVpnPki, ExportedProfileLooksLikeAwsDownload) {
 
 }  // namespace
 }  // namespace vpngw
+
+namespace vpngw {
+namespace {
+
+TEST(ClientVpnConfig, ShippedExampleIsValid) {
+  const auto cfg = load_clientvpn_config(std::string(VPNGW_SOURCE_DIR) + "/examples/clientvpn.toml");
+  EXPECT_EQ(cfg.target_networks.size(), 2u);
+  EXPECT_EQ(cfg.tls.ca, std::string(VPNGW_SOURCE_DIR) + "/examples/pki/ca.crt");
+}
+
+}  // namespace
+}  // namespace vpngw
