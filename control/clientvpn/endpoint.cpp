@@ -20,6 +20,7 @@
 #include "common/clock.hpp"
 #include "control/api/management_server.hpp"
 #include "control/clientvpn/client_policy.hpp"
+#include "control/clientvpn/tcp_relay.hpp"
 #include "control/nat_router.hpp"
 #include "control/openvpn/server_session.hpp"
 #include "control/stats_file.hpp"
@@ -69,6 +70,11 @@ std::string utc_time(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+// In TCP mode the data plane's UDP socket only talks to the TCP relays, on loopback.
+IpAddress udp_bind_address(const ClientVpnConfig& cfg) {
+  return cfg.transport == "tcp" ? *IpAddress::parse("127.0.0.1") : cfg.listen;
+}
+
 void enable_ip_forwarding() {
   std::ofstream f("/proc/sys/net/ipv4/ip_forward");
   f << "1\n";
@@ -108,6 +114,8 @@ struct ClientVpnEndpoint::State {
   std::map<std::string, std::unique_ptr<Connection>> connections;  // by outside address
   std::set<uint32_t> peer_ids;
   std::ofstream log;
+  boost::asio::io_context* io = nullptr;      // set by run()
+  std::unique_ptr<TcpRelayServer> tcp;        // transport "tcp" only
   uint64_t control_malformed = 0, control_refused = 0, handshakes = 0, handshake_failures = 0;
 
   explicit State(ClientVpnConfig c)
@@ -115,7 +123,7 @@ struct ClientVpnEndpoint::State {
         tls(cfg.tls),
         tun(cfg.tun, 1),
         nat(cfg.nat_config()),
-        udp(cfg.listen, cfg.port),
+        udp(udp_bind_address(cfg), cfg.port),
         worker(tun, udp, table, inbox),
         pool(cfg.client_cidr, cfg.max_connections) {
     session_cfg.tls = &tls;
@@ -227,6 +235,13 @@ struct ClientVpnEndpoint::State {
       c->address = from;
       c->address_len = from_len;
       c->address_text = key;
+      if (tcp) {
+        c->address_text = tcp->client_of(key);
+        if (c->address_text.empty()) {
+          ++control_refused;  // a loopback datagram that no TCP relay sent
+          return;
+        }
+      }
       c->started_ns = now;
       ovpn::SessionId sid = 0;
       RAND_bytes(reinterpret_cast<uint8_t*>(&sid), sizeof sid);
@@ -310,6 +325,13 @@ struct ClientVpnEndpoint::State {
     if (c.tunnel_ip) pool.release(*c.tunnel_ip);
     peer_ids.erase(c.session->peer_id());
     const bool had_keys = bool(c.primary);
+    if (tcp && io) {
+      // End the TCP connection too, once the last frames (RESTART, AUTH_FAILED) had time to leave.
+      auto timer = std::make_shared<boost::asio::steady_timer>(*io, std::chrono::seconds(1));
+      timer->async_wait([this, timer, relay = it->first](const boost::system::error_code& ec) {
+        if (!ec && tcp && !connections.count(relay)) tcp->close(relay);
+      });
+    }
     connections.erase(it);
     if (had_keys) publish();
   }
@@ -352,7 +374,7 @@ struct ClientVpnEndpoint::State {
                      {"CommonName", id.common_name},
                      {"Group", id.group},
                      {"ClientIp", c->tunnel_ip ? c->tunnel_ip->to_string() : ""},
-                     {"DeviceIp", key},
+                     {"DeviceIp", c->address_text},
                      {"Cipher", std::string(ovpn::data_cipher_name(id.cipher))},
                      {"TlsVersion", id.tls_version},
                      {"ClientVersion", id.peer_info.count("IV_VER") ? id.peer_info.at("IV_VER") : ""},
@@ -377,6 +399,8 @@ struct ClientVpnEndpoint::State {
     j["handshake_failures"] = handshake_failures;
     j["control_malformed"] = control_malformed;
     j["control_refused"] = control_refused;
+    j["transport"] = cfg.transport;
+    if (tcp) j["tcp_connections"] = tcp->connections();
     auto& in = j["inbound"];
     auto& out = j["outbound"];
     for (size_t i = 0; i < kCvpnCounterCount; ++i) {
@@ -452,7 +476,19 @@ void ClientVpnEndpoint::run(const std::string& stats_path, const std::string& ma
     timer.cancel();
     inbox_fd.cancel();
     mgmt.stop();
+    if (s_->tcp) s_->tcp->stop();
   });
+  s_->io = &io;
+  if (s_->cfg.transport == "tcp") {
+    const auto listen = boost::asio::ip::make_address(s_->cfg.listen.to_string());
+    s_->tcp = std::make_unique<TcpRelayServer>(io, boost::asio::ip::tcp::endpoint(listen, s_->cfg.port),
+                                               boost::asio::ip::udp::endpoint(boost::asio::ip::address_v4::loopback(), s_->cfg.port));
+    s_->tcp->on_closed = [this](const std::string& relay) {
+      auto it = s_->connections.find(relay);
+      if (it != s_->connections.end()) s_->close(it, "the client closed the TCP connection");
+    };
+    s_->tcp->start();
+  }
   s_->nat.start();
   s_->worker.start();
   mgmt.start();

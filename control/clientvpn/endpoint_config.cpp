@@ -31,7 +31,6 @@ void parse_endpoint(TableReader& r, ClientVpnConfig& cfg) {
   cfg.listen = parse_address(r, "listen", r.required_string("listen", "the endpoint's outside IPv4 address"));
   if (auto t = r.string("transport")) {
     if (*t != "udp" && *t != "tcp") r.fail("transport", "\"" + *t + "\"", "\"udp\" (AWS's default) or \"tcp\"");
-    if (*t == "tcp") r.fail("transport", "\"tcp\"", "not implemented yet in vpngw: only \"udp\" (AWS's default) runs");
     cfg.transport = *t;
   }
   if (auto port = r.integer("port", 1, 65535)) {

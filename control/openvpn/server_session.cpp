@@ -29,7 +29,6 @@ struct ServerSession::KeyState {
   ReliableChannel rel;
   std::unique_ptr<TlsConnection> tls;
   bool reset_answered = false;
-  bool we_initiated = false;
   bool key_method_done = false;
   bool keys_done = false;
   bool failed = false;  // a renegotiation whose TLS failed: removed after the packet is handled
@@ -82,7 +81,6 @@ void ServerSession::on_packet(const ControlPacket& p, uint64_t now_ns) {
     ks = it->second.get();
   } else if (p.opcode == Opcode::control_soft_reset_v1 && p.key_id != 0) {
     ks = &key_state(p.key_id, now_ns);  // the client renegotiates
-    next_key_id_ = uint8_t(p.key_id % 7 + 1);
   } else {
     return;  // a key state we do not have (long retired): nothing to do
   }
@@ -108,7 +106,7 @@ void ServerSession::handle_payload(KeyState& ks, const ReliableMessage& m, uint6
       }
       return;
     case Opcode::control_soft_reset_v1:
-      if (!ks.we_initiated && !ks.reset_answered) {
+      if (!ks.reset_answered) {
         ks.rel.queue(Opcode::control_soft_reset_v1, {});
         ks.reset_answered = true;
       }
@@ -260,16 +258,6 @@ void ServerSession::finish_keys(KeyState& ks) {
         });
     it = older_than_previous ? keys_.erase(it) : std::next(it);
   }
-}
-
-void ServerSession::renegotiate(uint64_t now_ns) {
-  if (closed_ || !pushed_) return;
-  const uint8_t id = next_key_id_;
-  next_key_id_ = uint8_t(id % 7 + 1);
-  keys_.erase(id);
-  KeyState& ks = key_state(id, now_ns);
-  ks.we_initiated = true;
-  ks.rel.queue(Opcode::control_soft_reset_v1, {});
 }
 
 void ServerSession::send_tls_output(KeyState& ks) {

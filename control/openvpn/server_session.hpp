@@ -1,6 +1,6 @@
 // One OpenVPN client as the server sees it, I/O-free: parsed control packets and the clock go in;
 // datagrams to send and events come out. Per key id (0 at connect, 1..7 then 1.. again on each
-// renegotiation) a key state runs its own reliability layer, TLS session and key method 2
+// client-initiated renegotiation) a key state runs its own reliability layer, TLS session and key method 2
 // exchange; the session ids stay for the connection's life.
 //
 //   client                                      server (this class)
@@ -71,8 +71,6 @@ class ServerSession {
   // route-gateway, topology, ping...), comma-separated without "PUSH_REPLY,".
   void accept(std::string push_options);
   void reject(std::string reason);
-  // Server-initiated renegotiation (reneg-sec on the server side).
-  void renegotiate(uint64_t now_ns);
   // Closes with an explicit exit notification to the client ("RESTART" / "HALT" style).
   void disconnect(std::string reason);
 
@@ -113,7 +111,6 @@ class ServerSession {
   bool pushed_ = false;
   bool ekm_ = false;  // keys come from the TLS exporter (pushed to the client)
   bool closed_ = false;
-  uint8_t next_key_id_ = 1;
 };
 
 }  // namespace vpngw::ovpn

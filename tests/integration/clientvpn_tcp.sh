@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Namespaces (root): the Client VPN endpoint with transport = "tcp" and Debian's openvpn 2.6
+# client with the exported file (proto tcp). Checks: the client connects; ping and a 2 MB TCP
+# transfer reach the VPC host from the ENI's address; `ctl connections` shows the client's real
+# address (not the relay's); the connection log says tcp; when the client goes away its TCP
+# connection's end ends the session at once. Topology: lab/client_vpn.sh.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+source "$HERE/../../lab/client_vpn.sh"
+WORK=$(mktemp -d /tmp/vpngw-cvpntcp.XXXXXX)
+CVPN_P=ct$$
+CVPN_VPNGW=$VPNGW
+cleanup() { cvpn_down; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -n 30 "$WORK"/endpoint.log "$WORK"/alice.log >&2 2>/dev/null || true
+  exit 1
+}
+ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
+
+cvpn_create "$CVPN_P" "$WORK"
+cvpn_config "$WORK/endpoint.toml" true 'transport = "tcp"'
+cvpn_start "$VPNGW"
+cvpn_add_client alice "" 1
+grep -q "^proto tcp$" "$WORK/alice.ovpn" || fail "exported file does not say proto tcp"
+cvpn_in vpc socat TCP-LISTEN:7000,fork,reuseaddr SYSTEM:'wc -c' >/dev/null 2>&1 &
+
+cvpn_connect alice
+cvpn_wait_connected alice 20 || fail "alice did not connect over TCP"
+grep -q "TCP connection established with \[AF_INET\]198.51.100.1:443" "$WORK/alice.log" || fail "the client did not use TCP"
+cvpn_in alice ping -c 3 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "no ping over TCP"
+got=$(head -c 2000000 /dev/urandom | cvpn_in alice timeout 20 socat -t 5 - TCP:10.0.1.20:7000)
+[ "$got" = 2000000 ] || fail "TCP transfer through the TCP tunnel: '$got' of 2000000 bytes"
+ctl connections
+[ "$(ctl --json connections | jq -r '.Connections[0].DeviceIp')" = "$(cvpn_in alice ss -Htn state established dport = :443 | awk '{print $3}')" ] ||
+  fail "DeviceIp is not the client's TCP address"
+jq -e -s 'map(select(."transport-protocol" == "tcp" and ."connection-attempt-status" == "successful")) | length == 1' \
+  "$WORK/connections.jsonl" >/dev/null || fail "connection log does not record a successful tcp attempt"
+
+kill -KILL "$(cat "$WORK/alice.pid")"  # no exit notification: only the TCP connection ends
+for i in $(seq 30); do grep -q "disconnected: the client closed the TCP connection" "$WORK/endpoint.log" && break; sleep 0.1; done
+grep -q "disconnected: the client closed the TCP connection" "$WORK/endpoint.log" || fail "TCP close did not end the session"
+[ "$(ctl --json connections | jq '.Connections | length')" = 0 ] || fail "connection still listed"
+echo "PASS"
