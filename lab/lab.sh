@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `vpngw lab ...` runs this (it passes its own path in VPNGW_BIN). One lab at a time, named "lab".
 #
-#   up [s2s|s2s-tgw|s2s-static]
-#                           build the lab (default s2s: a VPN connection to a virtual private gateway)
+#   up [s2s|s2s-tgw|s2s-static|clientvpn]
+#                           build the lab (default s2s: a VPN connection to a virtual private gateway;
+#                           clientvpn: an endpoint, its ENIs in two VPC subnets, clients alice and bob)
 #   down                    remove it, whatever state it is in (also after a crash)
-#   status                  tunnels, BGP sessions, the AWS gateway's view and routes
-#   exec NODE -- CMD...     run CMD in a node: onprem, cgw, t1, t2, vgw, vpc (vpc2 with s2s-tgw)
+#   status                  tunnels, BGP sessions, the AWS gateway's view and routes; client connections
+#   exec NODE -- CMD...     run CMD in a node: onprem, cgw, t1, t2, vgw, vpc (vpc2 with s2s-tgw);
+#                           clientvpn: alice, bob, inet, cvpn, vpc
 #   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
 #                           measured failovers under a 1000 pps stream: table, JSON, SVG
 set -euo pipefail
@@ -15,9 +17,35 @@ P=lab
 STATE=/run/vpngw-lab
 source "$HERE/s2s.sh"
 source "$HERE/failover.sh"
+source "$HERE/client_vpn.sh"
+CVPN_P=$P
+CVPN_VPNGW=$BIN
+
+# The Client VPN lab: the endpoint, alice (all users: subnet 1) and bob (group admins: both subnets).
+clientvpn_up() {
+  local work=$1
+  cvpn_down
+  s2s_log "namespaces: inet (lab internet, wildcard DNS), cvpn (endpoint), vpc (hosts 10.0.1.20, 10.0.2.20)"
+  cvpn_create "$P" "$work"
+  s2s_log "PKI and the endpoint (vpngw clientvpn serve): $CVPN_NET.1:443/udp, client CIDR 172.16.0.0/22"
+  cvpn_start "$BIN"
+  s2s_log "clients: alice and bob (OU=admins), each with the .ovpn export-client-config writes"
+  cvpn_add_client alice "" 1 >/dev/null
+  cvpn_add_client bob admins 2 >/dev/null
+  cvpn_connect alice
+  cvpn_connect bob
+  cvpn_wait_connected alice 30 && cvpn_wait_connected bob 30 || { echo "a client did not connect" >&2; return 1; }
+  s2s_log "up: alice and bob connected"
+}
+
+clientvpn_status() {
+  "$BIN" ctl -s "$STATE/work/endpoint.sock" connections
+  "$BIN" ctl -s "$STATE/work/endpoint.sock" --json stats |
+    jq -r '"handshakes \(.handshakes), failed \(.handshake_failures); from clients \(.inbound.rx_packets) packets, dropped unauthorized \(.inbound.drop_rx_unauthorized // 0); to clients \(.outbound.tx_packets)"'
+}
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift
@@ -26,11 +54,22 @@ case $cmd in
     need_root
     topology=${1:-s2s}
     case $topology in
-      s2s) kind=vgw ;; s2s-tgw) kind=tgw ;; s2s-static) kind=static ;;
-      *) echo "vpngw lab up: topology s2s, s2s-tgw or s2s-static" >&2; exit 2 ;;
+      s2s) kind=vgw ;; s2s-tgw) kind=tgw ;; s2s-static) kind=static ;; clientvpn) kind=clientvpn ;;
+      *) echo "vpngw lab up: topology s2s, s2s-tgw, s2s-static or clientvpn" >&2; exit 2 ;;
     esac
     mkdir -p "$STATE"
+    [ -f "$STATE/topology" ] && { s2s_down "$P"; cvpn_down; }  # up again: start from nothing
     rm -rf "$STATE/work"
+    if [ "$kind" = clientvpn ]; then
+      ip netns exec "$P-cvpn" true 2>/dev/null && cvpn_down
+      clientvpn_up "$STATE/work"
+      echo "$topology" >"$STATE/topology"
+      echo
+      clientvpn_status
+      echo
+      echo "try: vpngw lab exec alice -- ping 10.0.1.20      vpngw lab exec bob -- ping 10.0.2.20      vpngw lab down"
+      exit 0
+    fi
     s2s_up "$P" "$BIN" "$STATE/work" "$kind"
     echo "$topology" >"$STATE/topology"
     echo
@@ -41,6 +80,7 @@ case $cmd in
   down)
     need_root
     s2s_down "$P"
+    cvpn_down
     rm -rf "$STATE"
     left=$(ip netns list | grep -c "^$P-" || true)
     [ "$left" = 0 ] && echo "lab down: nothing left" || { echo "lab down: $left namespaces remain" >&2; exit 1; }
@@ -49,7 +89,7 @@ case $cmd in
     need_root
     [ -f "$STATE/topology" ] || { echo "no lab is up (vpngw lab up)"; exit 1; }
     echo "lab: $(cat "$STATE/topology"), nodes: $(ip netns list | awk '{print $1}' | grep "^$P-" | sed "s/^$P-//" | tr '\n' ' ')"
-    s2s_status "$P" "$BIN"
+    if [ "$(cat "$STATE/topology")" = clientvpn ]; then clientvpn_status; else s2s_status "$P" "$BIN"; fi
     ;;
   exec)
     need_root

@@ -4,7 +4,8 @@
 # vpngw customer gateway, the two AWS tunnel endpoints (one per AZ), the VGW router and a VPC host.
 # Then traffic across the tunnels, a measured failover (BFD 300 ms x 3, the active endpoint's link
 # cut under a 1000 pps stream), a maintenance replacement without loss, the AWS-side metrics, and
-# everything torn down. Run as root.
+# then the Client VPN lab: stock OpenVPN clients through the endpoint, the NAT proof (the VPC host
+# sees only the ENI's address), authorization by group; everything torn down. Run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "demo.sh: run as root" >&2; exit 1; fi
@@ -38,3 +39,19 @@ echo
 echo "== failover summary"
 "$BIN" stream report --run "$(cat "$OUT/failover/run.spec")" --json "$OUT/failover.json" --svg "$OUT/failover.svg"
 echo "picture: $OUT/failover.svg   all runs of every method: vpngw lab failover"
+echo
+echo "== Client VPN: vpngw lab up clientvpn (endpoint, ENIs in two VPC subnets, stock openvpn clients)"
+"$BIN" lab up clientvpn
+echo
+echo "== the NAT proof: alice pings the VPC host; the host's capture shows only the ENI's address"
+"$BIN" lab exec vpc -- timeout 5 tcpdump -lni sub1 -c 2 icmp 2>/dev/null &
+CAPTURE=$!
+sleep 1
+"$BIN" lab exec alice -- ping -c 2 -i 0.3 10.0.1.20 | tail -2
+wait $CAPTURE || true
+echo
+echo "== authorization: subnet 2 is for group admins only"
+"$BIN" lab exec alice -- ping -c 1 -W 1 10.0.2.20 >/dev/null && echo "alice -> 10.0.2.20: reached (unexpected)" || echo "alice -> 10.0.2.20: dropped (no rule for her group)"
+"$BIN" lab exec bob -- ping -c 1 -W 2 10.0.2.20 >/dev/null && echo "bob (admins) -> 10.0.2.20: reached" || echo "bob -> 10.0.2.20: failed"
+echo
+"$BIN" lab status
