@@ -1,5 +1,7 @@
 #include "apps/clientvpn.hpp"
 
+#include "apps/guarded.hpp"
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,18 +18,6 @@ struct Options {
   std::vector<std::string> clients;
   bool check = false;
 };
-
-int guarded(const std::function<int()>& run) {
-  try {
-    return run();
-  } catch (const ConfigError& e) {
-    std::cerr << "vpngw: config error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "vpngw: " << e.what() << "\n";
-    return 1;
-  }
-}
 
 }  // namespace
 

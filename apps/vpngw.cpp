@@ -6,6 +6,7 @@
 
 #include "apps/clientvpn.hpp"
 #include "apps/ctl.hpp"
+#include "apps/guarded.hpp"
 #include "apps/lab.hpp"
 #include "apps/s2s.hpp"
 #include "apps/stream.hpp"
@@ -14,22 +15,7 @@
 #include "control/ike/swanctl_export.hpp"
 #include "control/nat_router.hpp"
 
-namespace {
-
-// Runs a subcommand: config mistakes exit 2 with the loader's message, other failures exit 1.
-int guarded(const std::function<int()>& run) {
-  try {
-    return run();
-  } catch (const vpngw::ConfigError& e) {
-    std::cerr << "vpngw: config error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "vpngw: " << e.what() << "\n";
-    return 1;
-  }
-}
-
-}  // namespace
+using vpngw::guarded;
 
 int main(int argc, char** argv) {
   CLI::App app{"vpngw: a software VPN gateway that emulates AWS hybrid connectivity"};

@@ -12,21 +12,8 @@
 #   - a renegotiation (client --reneg-sec 3) moves traffic to the new key without loss of service;
 #   - the legacy TLS 1.0 PRF key derivation works as well as tls-ekm.
 # Topology: lab/client_vpn.sh.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/client_vpn.sh"
-WORK=$(mktemp -d /tmp/vpngw-cvpn.XXXXXX)
-CVPN_P=cv$$
-CVPN_VPNGW=$VPNGW
-cleanup() { cvpn_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 30 "$WORK"/endpoint.log "$WORK"/*.log >&2 2>/dev/null || true
-  exit 1
-}
-ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
+CVPN_TEST=cv
+source "$(dirname "$0")/clientvpn_common.sh"
 endpoint_stat() { ctl --json stats | jq -r "$1"; }
 step() { echo "$(date +%T.%3N)  $*"; }
 
@@ -63,14 +50,11 @@ grep -q "^10.0.2.0/24 via 172.16.0.1" <<<"$routes" || fail "split-tunnel route 1
 grep -q "Data Channel: cipher 'AES-256-GCM'" "$WORK/alice.log" || fail "data channel cipher is not AES-256-GCM"
 
 step "ping and TCP to the VPC host; it sees only the ENI's address"
-cvpn_in vpc tcpdump -U -ni sub1 -w "$WORK/vpc.pcap" ip 2>/dev/null &
-CAP=$!
-sleep 1
+capture_start sub1 "$WORK/vpc.pcap" ip
 cvpn_in alice ping -c 3 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "alice cannot ping 10.0.1.20"
 got=$(head -c 2000000 /dev/urandom | cvpn_in alice timeout 20 socat -t 5 - TCP:10.0.1.20:7000)
 [ "$got" = 2000000 ] || fail "TCP transfer: the VPC host counted '$got' bytes of 2000000"
-sleep 0.5
-kill $CAP; wait $CAP 2>/dev/null || true
+capture_stop
 from_eni=$(tcpdump -nr "$WORK/vpc.pcap" 'dst host 10.0.1.20 and src host 10.0.1.10' 2>/dev/null | wc -l)
 others=$(tcpdump -nr "$WORK/vpc.pcap" 'dst host 10.0.1.20 and not src host 10.0.1.10' 2>/dev/null | wc -l)
 [ "$from_eni" -gt 100 ] && [ "$others" = 0 ] || fail "VPC host saw $from_eni packets from the ENI and $others from elsewhere"

@@ -5,22 +5,9 @@
 # client CIDR; every ping is answered; the VPC host sees only the ENI's address; ctl lists 50
 # active connections; the connection log has 50 successful attempts. Prints handshake timing.
 # Topology: lab/client_vpn.sh.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/client_vpn.sh"
-WORK=$(mktemp -d /tmp/vpngw-cvpn50.XXXXXX)
-CVPN_P=cs$$
-CVPN_VPNGW=$VPNGW
+CVPN_TEST=cs
+source "$(dirname "$0")/clientvpn_common.sh"
 N=${CLIENTS:-50}
-cleanup() { cvpn_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 20 "$WORK/endpoint.log" >&2 2>/dev/null || true
-  exit 1
-}
-ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
 
 cvpn_create "$CVPN_P" "$WORK"
 cvpn_config "$WORK/endpoint.toml" false
@@ -40,9 +27,7 @@ printf "%d clients connected in %.1f s\n" "$N" "$elapsed"
 routes=$(cvpn_in c1 ip route)
 grep -q "^0.0.0.0/1 via 172.16.0.1" <<<"$routes" || fail "full tunnel: no 0.0.0.0/1 route via the tunnel"
 
-cvpn_in vpc tcpdump -U -ni sub1 -w "$WORK/vpc.pcap" icmp 2>/dev/null &
-CAP=$!
-sleep 1
+capture_start sub1 "$WORK/vpc.pcap" icmp
 pids=()
 for i in $(seq "$N"); do
   cvpn_in "c$i" ping -c 2 -i 0.3 -W 3 10.0.1.20 >"$WORK/ping-$i.txt" 2>&1 &
@@ -51,8 +36,7 @@ done
 failed=0
 for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=$((failed + 1)); done
 [ "$failed" = 0 ] || fail "$failed of $N clients lost pings"
-sleep 0.5
-kill $CAP; wait $CAP 2>/dev/null || true
+capture_stop
 from_eni=$(tcpdump -nr "$WORK/vpc.pcap" 'icmp[icmptype] == icmp-echo and src host 10.0.1.10' 2>/dev/null | wc -l)
 others=$(tcpdump -nr "$WORK/vpc.pcap" 'icmp[icmptype] == icmp-echo and not src host 10.0.1.10' 2>/dev/null | wc -l)
 [ "$from_eni" -ge $((2 * N)) ] && [ "$others" = 0 ] || fail "VPC saw $from_eni echo requests from the ENI, $others from elsewhere"

@@ -4,21 +4,8 @@
 # transfer reach the VPC host from the ENI's address; `ctl connections` shows the client's real
 # address (not the relay's); the connection log says tcp; when the client goes away its TCP
 # connection's end ends the session at once. Topology: lab/client_vpn.sh.
-set -euo pipefail
-VPNGW=$(realpath "$1")
-HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/client_vpn.sh"
-WORK=$(mktemp -d /tmp/vpngw-cvpntcp.XXXXXX)
-CVPN_P=ct$$
-CVPN_VPNGW=$VPNGW
-cleanup() { cvpn_down; rm -rf "$WORK"; }
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  tail -n 30 "$WORK"/endpoint.log "$WORK"/alice.log >&2 2>/dev/null || true
-  exit 1
-}
-ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
+CVPN_TEST=ct
+source "$(dirname "$0")/clientvpn_common.sh"
 
 cvpn_create "$CVPN_P" "$WORK"
 cvpn_config "$WORK/endpoint.toml" true 'transport = "tcp"'
