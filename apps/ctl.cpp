@@ -137,6 +137,8 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   ctl->require_subcommand(1);
   auto* stats = ctl->add_subcommand("stats", "counters, tunnels, FIB and BGP state");
   auto* ike = ctl->add_subcommand("ike", "IKE tunnels: phase 1/2 states, SPIs, rekeys, DPD, recent log");
+  auto* esp_sa = ctl->add_subcommand("ike-esp-sa", "Wireshark's ESP SA table (keys included) for the recent Child SAs");
+  esp_sa->add_option("tunnel", opt->neighbor, "only this tunnel (default: all)");
   auto* vgw = ctl->add_subcommand("vgw", "an AWS gateway router (vpngw s2s vgw): TunnelState, TunnelDataIn/Out, routes");
   auto* tunnel = ctl->add_subcommand("tunnel", "AWS-side tunnel operations (on a vpngw s2s vgw socket)");
   auto* replace = tunnel->add_subcommand("replace", "replace a tunnel endpoint as AWS maintenance does: steer by MED, drain, restart");
@@ -165,6 +167,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
     else if (replace->parsed()) req = {{"command", "tunnel replace"}, {"tunnel", opt->neighbor}};
     else if (connections->parsed()) req = {{"command", "connections"}};
+    else if (esp_sa->parsed()) req = {{"command", "ike esp-sa"}, {"tunnel", opt->neighbor}};
     else if (disconnect->parsed()) req = {{"command", "disconnect"}, {"connection_id", opt->neighbor}};
     try {
       if (replace->parsed()) return follow_replacement(path, req);
@@ -178,6 +181,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
       else if (ike->parsed()) print_ike(answer);
       else if (vgw->parsed()) print_vgw(answer);
       else if (connections->parsed()) print_connections(answer);
+      else if (esp_sa->parsed()) std::cout << answer.value("esp_sa", "");
       else if (disconnect->parsed()) std::cout << answer.dump(2) << "\n";
       else print_routes(answer);
       return 0;

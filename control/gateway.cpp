@@ -298,6 +298,10 @@ void Gateway::run(const std::string& stats_path) {
     if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
     return s_->ike->summary();
   });
+  mgmt.add("ike esp-sa", [this](const nlohmann::json& req) {
+    if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
+    return nlohmann::json{{"esp_sa", s_->ike->wireshark_esp_sa(req.value("tunnel", ""))}};
+  });
   mgmt.add("bgp summary", [this](const nlohmann::json&) {
     if (!s_->speaker) throw std::invalid_argument("BGP is not configured on this gateway ([bgp] section)");
     return s_->speaker->summary();

@@ -8,6 +8,9 @@
 #   status                  tunnels, BGP sessions, the AWS gateway's view and routes; client connections
 #   exec NODE -- CMD...     run CMD in a node: onprem, cgw, t1, t2, vgw, vpc (vpc2 with s2s-tgw);
 #                           clientvpn: alice, bob, inet, cvpn, vpc
+#   capture TUNNEL [--seconds N] [--out DIR]
+#                           the tunnel's ESP at the customer gateway (tunnel1 or tunnel2; default 10 s)
+#                           as DIR/TUNNEL.pcap, its SAs as Wireshark's esp_sa table, and decode.sh
 #   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
 #                           measured failovers under a 1000 pps stream: table, JSON, SVG
 set -euo pipefail
@@ -45,7 +48,7 @@ clientvpn_status() {
 }
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift
@@ -97,6 +100,39 @@ case $cmd in
     shift
     [ "${1:-}" = "--" ] && shift
     s2s_in "$P" "$node" "$@"
+    ;;
+  capture)
+    need_root
+    tunnel=${1:?vpngw lab capture TUNNEL (tunnel1 or tunnel2)}
+    shift
+    seconds=10 out=$PWD/vpngw-capture-$(date +%Y%m%d-%H%M%S)
+    while [ $# -gt 0 ]; do
+      case $1 in
+        --seconds) seconds=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        *) echo "vpngw lab capture: unknown option $1" >&2; exit 2 ;;
+      esac
+    done
+    case $tunnel in
+      tunnel1) peer=198.51.100.11 ;; tunnel2) peer=198.51.100.12 ;;
+      *) echo "vpngw lab capture: tunnel1 or tunnel2 (the Site-to-Site lab's tunnels)" >&2; exit 2 ;;
+    esac
+    [ -S /run/vpngw/cgw-1.sock ] || { echo "vpngw lab capture: no Site-to-Site lab is up (vpngw lab up s2s)" >&2; exit 1; }
+    mkdir -p "$out"
+    echo "capturing $tunnel (UDP 4500 between 198.51.100.2 and $peer at the customer gateway) for ${seconds}s"
+    s2s_in "$P" cgw timeout "$seconds" tcpdump -U -ni out0 -w "$out/$tunnel.pcap" "udp port 4500 and host $peer" 2>/dev/null || true
+    # The SAs after the capture: the Child SAs it saw are among the last 8 (rekeys included).
+    "$BIN" ctl -g cgw-1 ike-esp-sa "$tunnel" >"$out/esp_sa"
+    {
+      echo '#!/bin/sh'
+      echo '# Decrypts the capture with the SAs vpngw exported (needs tshark). Extra arguments go to tshark.'
+      printf 'exec tshark -r "%s" -o esp.enable_encryption_decode:TRUE' "$out/$tunnel.pcap"
+      while IFS= read -r line; do printf " -o 'uat:esp_sa:%s'" "$line"; done <"$out/esp_sa"
+      echo ' "$@"'
+    } >"$out/decode.sh"
+    chmod +x "$out/decode.sh"
+    echo "written: $out/$tunnel.pcap ($(tcpdump -r "$out/$tunnel.pcap" 2>/dev/null | wc -l) packets), $out/esp_sa ($(wc -l <"$out/esp_sa") SAs)"
+    echo "decode:  $out/decode.sh          (Wireshark: copy esp_sa to ~/.config/wireshark/esp_sa, enable ESP decryption)"
     ;;
   failover)
     need_root

@@ -1,4 +1,5 @@
 #include "control/ike/endpoint.hpp"
+#include "control/ike/wireshark_sa.hpp"
 
 #include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 mode needs std::exchange declared
 
@@ -94,6 +95,7 @@ struct Endpoint::Impl {
     uint64_t quiet_packets = 0;
     int64_t quiet_since_ns = 0;
     uint64_t keepalives_sent = 0;
+    std::deque<ChildSaKeys> recent_children = {};  // for `ctl ike-esp-sa` (lab captures); at most 8
   };
 
   boost::asio::io_context& io;
@@ -297,6 +299,8 @@ struct Endpoint::Impl {
       } else {
         ++(out.child->rekeys_spi_in ? t.rekeys : t.established_count);
         t.esp_transform = transform_name(*out.child);
+        t.recent_children.push_back(*out.child);
+        if (t.recent_children.size() > 8) t.recent_children.pop_front();
         t.rekey_at[out.child->spi_in] = rekey_deadline(t, now);
         if (out.child->rekeys_spi_in) t.rekey_at.erase(*out.child->rekeys_spi_in);
       }
@@ -613,6 +617,17 @@ void Endpoint::peer(size_t i, sockaddr_storage& out, socklen_t& len) const {
   const auto& t = impl_->tunnels.at(i);
   out = t.esp_peer;
   len = t.esp_peer_len;
+}
+
+std::string Endpoint::wireshark_esp_sa(const std::string& tunnel) const {
+  std::string out;
+  for (const auto& t : impl_->tunnels) {
+    if (!tunnel.empty() && t.spec.name != tunnel) continue;
+    for (const auto& k : t.recent_children) {
+      for (const auto& l : wireshark_esp_sa_lines(k)) out += l + "\n";
+    }
+  }
+  return out;
 }
 
 nlohmann::json Endpoint::summary() const {

@@ -66,6 +66,9 @@ class Endpoint {
 
   // `vpngw ctl ike`: per tunnel TunnelIKEPhase1State / Phase2State, SPIs, counters, recent log.
   nlohmann::json summary() const;
+  // Wireshark's ESP SA table for the last Child SAs of one tunnel (empty name: every tunnel),
+  // keys included: for lab captures only (the management socket is root's).
+  std::string wireshark_esp_sa(const std::string& tunnel) const;
 
  private:
   struct Impl;
