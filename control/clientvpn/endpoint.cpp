@@ -33,6 +33,9 @@ namespace {
 constexpr uint64_t kSecond = 1'000'000'000;
 constexpr uint64_t kInactivityNs = 60 * kSecond;   // what we push as ping-restart
 constexpr uint64_t kTransitionNs = 60 * kSecond;   // old key kept after a renegotiation
+// Sessions still in their handshake: each holds a TLS object for up to the 60 s hand window, so a
+// flood of hard resets from many addresses must not be able to take every slot.
+constexpr size_t kMaxHandshaking = 256;
 
 std::string address_text(const sockaddr_storage& a) {
   char host[INET6_ADDRSTRLEN] = "?";
@@ -135,6 +138,12 @@ struct ClientVpnEndpoint::State {
     }
   }
 
+  size_t handshaking() const {
+    size_t n = 0;
+    for (const auto& [key, c] : connections) n += c->established ? 0 : 1;
+    return n;
+  }
+
   uint32_t allocate_peer_id() {
     uint32_t id = 0;
     while (peer_ids.count(id)) ++id;
@@ -225,10 +234,16 @@ struct ClientVpnEndpoint::State {
         ++control_refused;
         return;  // a packet for a session we do not have (ended, or never started)
       }
+      if (handshaking() >= kMaxHandshaking) {
+        if (++control_refused % 100 == 1)  // a flood must not flood the log too
+          spdlog::warn("clientvpn {}: refusing {}: {} handshakes in progress ({} refused so far)", cfg.id, key,
+                       kMaxHandshaking, control_refused);
+        return;
+      }
       if (connections.size() >= pool.capacity()) {
-        ++control_refused;
-        spdlog::warn("clientvpn {}: refusing {}: {} connections, the client CIDR is full", cfg.id, key,
-                     connections.size());
+        if (++control_refused % 100 == 1)
+          spdlog::warn("clientvpn {}: refusing {}: {} connections, the client CIDR is full ({} refused so far)",
+                       cfg.id, key, connections.size(), control_refused);
         return;
       }
       auto c = std::make_unique<Connection>();

@@ -79,8 +79,8 @@ void ServerSession::on_packet(const ControlPacket& p, uint64_t now_ns) {
   KeyState* ks = nullptr;
   if (auto it = keys_.find(p.key_id); it != keys_.end()) {
     ks = it->second.get();
-  } else if (p.opcode == Opcode::control_soft_reset_v1 && p.key_id != 0) {
-    ks = &key_state(p.key_id, now_ns);  // the client renegotiates
+  } else if (p.opcode == Opcode::control_soft_reset_v1 && p.key_id != 0 && pushed_) {
+    ks = &key_state(p.key_id, now_ns);  // the client renegotiates (only once it has its first keys)
   } else {
     return;  // a key state we do not have (long retired): nothing to do
   }
