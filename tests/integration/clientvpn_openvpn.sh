@@ -6,6 +6,8 @@
 #     reach the VPC host, which sees only the ENI's address;
 #   - subnet 2 is authorized for group "admins" only: alice's packets there are dropped and
 #     counted; bob (OU=admins) reaches it through the second ENI;
+#   - hostile traffic (random datagrams, truncated headers of every opcode, 100 hard resets that
+#     never finish, data packets forged with alice's peer id) is counted and disturbs no client;
 #   - a revoked certificate and one from another CA are refused, logged, and in the connection log;
 #   - `vpngw ctl connections` lists both; `disconnect` ends alice's and her client reconnects;
 #   - a client with explicit-exit-notify that exits is disconnected at once;
@@ -14,7 +16,7 @@
 # Topology: lab/client_vpn.sh.
 CVPN_TEST=cv
 source "$(dirname "$0")/clientvpn_common.sh"
-endpoint_stat() { ctl --json stats | jq -r "$1"; }
+endpoint_stat() { ctl --json stats | jq -r "$1 // 0"; }  # zero counters are left out
 step() { echo "$(date +%T.%3N)  $*"; }
 
 cvpn_create "$CVPN_P" "$WORK"
@@ -66,6 +68,31 @@ cvpn_connect bob --explicit-exit-notify 1  # not in AWS's file; users add it
 cvpn_wait_connected bob 20 || fail "bob did not connect"
 cvpn_in bob ping -c 2 -i 0.2 -W 2 10.0.2.20 >/dev/null || fail "bob (admins) cannot reach 10.0.2.20"
 
+step "hostile traffic: garbage, truncated control packets, 100 hard resets, forged data packets"
+before=$(endpoint_stat .inbound.drop_rx_wrong_address)
+cvpn_in inet python3 - "$CVPN_NET.1" <<'PY'
+import os, random, socket, sys
+dst = (sys.argv[1], 443)
+random.seed(7)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(2000):  # random bytes of random lengths, every opcode
+    s.sendto(os.urandom(random.randint(0, 1400)), dst)
+for op in range(32):  # each opcode with a truncated header
+    s.sendto(bytes([op << 3]) + os.urandom(random.randint(0, 12)), dst)
+for i in range(100):  # hard resets from many source ports: handshakes that never finish
+    h = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    h.sendto(bytes([7 << 3]) + os.urandom(8) + b"\x00" + b"\x00\x00\x00\x00", dst)
+    h.close()
+for _ in range(200):  # alice's peer id 0 and key id 0 from the wrong address, random tags
+    s.sendto(bytes([9 << 3, 0, 0, 0]) + os.urandom(random.randint(24, 200)), dst)
+PY
+sleep 1
+cvpn_in cvpn pgrep -f "clientvpn serve" >/dev/null || fail "the endpoint died"
+cvpn_in alice ping -c 3 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "alice lost her connection to hostile traffic"
+cvpn_in bob ping -c 2 -i 0.2 -W 2 10.0.2.20 >/dev/null || fail "bob lost his connection to hostile traffic"
+[ "$(endpoint_stat .inbound.drop_rx_wrong_address)" -gt "$before" ] || fail "forged data packets were not counted"
+echo "endpoint counters: $(ctl --json stats | jq -c '{control_malformed, control_refused, handshakes, inbound: (.inbound | with_entries(select(.key | startswith("drop"))))}')"
+
 step "a revoked certificate and one from another CA are refused"
 cvpn_connect mallory
 cvpn_connect eve
@@ -86,7 +113,8 @@ cvpn_down_client eve
 
 step "vpngw ctl connections / disconnect"
 ctl connections
-[ "$(ctl --json connections | jq '.Connections | length')" = 2 ] || fail "ctl connections does not list 2"
+active_count() { ctl --json connections | jq '[.Connections[] | select(.Status == "active")] | length'; }
+[ "$(active_count)" = 2 ] || fail "ctl connections does not list 2 active"
 alice_id=$(ctl --json connections | jq -r '.Connections[] | select(.CommonName == "alice") | .ConnectionId')
 : >"$WORK/alice.log.mark"
 ctl disconnect "$alice_id" >/dev/null
@@ -102,7 +130,7 @@ step "a client that exits notifies the endpoint"
 cvpn_down_client bob
 for i in $(seq 30); do grep -q "bob (.*) disconnected: the client sent an exit notification" "$WORK/endpoint.log" && break; sleep 0.1; done
 grep -q "bob (.*) disconnected: the client sent an exit notification" "$WORK/endpoint.log" || fail "bob's exit not noticed within 3 s"
-[ "$(ctl --json connections | jq '.Connections | length')" = 1 ] || fail "bob still listed"
+[ "$(active_count)" = 1 ] || fail "bob still listed"
 
 step "renegotiation: the client renegotiates every 3 s; traffic continues"
 cvpn_down_client alice
