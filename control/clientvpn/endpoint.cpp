@@ -181,7 +181,7 @@ struct ClientVpnEndpoint::State {
     nlohmann::json j{
         {"connection-log-type", type},
         {"connection-attempt-status", status},
-        {"connection-reset-status", ended ? "NA" : "NA"},
+        {"connection-reset-status", "NA"},  // AWS fills it for resets it initiates; we log the reason instead
         {"connection-attempt-failure-reason", failure.empty() ? "NA" : failure},
         {"connection-id", c.id},
         {"client-vpn-endpoint-id", cfg.id},
@@ -203,7 +203,6 @@ struct ClientVpnEndpoint::State {
         {"connection-duration-seconds",
          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - c.started).count())},
     };
-    if (ended) j["connection-reset-status"] = "NA";
     log << j.dump() << "\n";
     log.flush();
   }
