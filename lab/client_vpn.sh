@@ -19,7 +19,7 @@ CVPN_NET=198.51.100
 cvpn_ns() { echo "$CVPN_P-$1"; }
 cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
 
-# cvpn_create P WORK: namespaces, links, the VPC host, dnsmasq.
+# cvpn_create P WORK: namespaces, links, the lab internet with its home router, the VPC host.
 cvpn_create() {
   CVPN_P=$1 CVPN_WORK=$2
   local n
