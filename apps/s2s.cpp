@@ -1,5 +1,7 @@
 #include "apps/s2s.hpp"
 
+#include "apps/guarded.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -208,18 +210,12 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("-o,--out", ro->out_dir, "directory for the generated files")->required();
   return [=]() -> int {
     if (!check->parsed() && !render_cmd->parsed() && !vgw_cmd->parsed()) return -1;
-    try {
+    return guarded([&] {
       if (render_cmd->parsed()) return render(*ro);
       if (vgw_cmd->parsed()) return run_vgw(*vo);
       std::cout << to_json(s2s::load_site_to_site(*path)).dump(2) << "\n";
       return 0;
-    } catch (const ConfigError& e) {
-      std::cerr << "vpngw: config error: " << e.what() << "\n";
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "vpngw s2s: " << e.what() << "\n";
-      return 1;
-    }
+    });
   };
 }
 

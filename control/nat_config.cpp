@@ -88,9 +88,7 @@ NatConfig parse_nat_config(std::string_view toml_text, const std::string& source
       if (!m || ((*m)[0] & 1)) r.fail("mac", "\"" + *mac + "\"", "a unicast MAC such as \"02:00:0a:00:01:0a\"");
       e.mac = *m;
     } else {
-      // Locally administered, derived from the address, like AWS's 02:... ENI MACs.
-      const uint32_t a = e.address.v4_host_order();
-      e.mac = {0x02, 0x00, uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)};
+      e.mac = nat::mac_for_address(e.address.v4_host_order());
     }
     r.reject_unknown();
     cfg.enis.push_back(std::move(e));

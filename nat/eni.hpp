@@ -17,6 +17,12 @@ namespace vpngw::nat {
 
 using Mac = std::array<uint8_t, 6>;
 
+// An ENI's MAC when none is configured: locally administered and derived from its IPv4 address
+// (host order), like AWS's 02:... ENI MACs.
+inline Mac mac_for_address(uint32_t address) {
+  return {0x02, 0x00, uint8_t(address >> 24), uint8_t(address >> 16), uint8_t(address >> 8), uint8_t(address)};
+}
+
 #define VPNGW_ENI_COUNTERS(X)                                                   \
   X(arp_replies_sent, "ARP requests for the ENI address answered")              \
   X(arp_requests_sent, "ARP requests sent to resolve a next hop")               \

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
+#include "common/hex.hpp"
 #include "control/api/management_server.hpp"
 #include "control/clientvpn/client_policy.hpp"
 #include "control/clientvpn/tcp_relay.hpp"
@@ -55,13 +56,7 @@ std::string address_text(const sockaddr_storage& a) {
 std::string random_hex(size_t bytes) {
   std::vector<uint8_t> b(bytes);
   RAND_bytes(b.data(), int(b.size()));
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += digits[x >> 4];
-    s += digits[x & 15];
-  }
-  return s;
+  return hex_bytes(b);
 }
 
 std::string utc_time(std::chrono::system_clock::time_point t) {

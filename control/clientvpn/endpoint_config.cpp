@@ -104,8 +104,7 @@ NatConfig ClientVpnConfig::nat_config() const {
     e.address = t.eni_address;
     e.prefix_len = t.subnet.length;
     e.gateway = t.gateway;
-    const uint32_t a = t.eni_address.v4_host_order();
-    e.mac = {0x02, 0x00, uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)};
+    e.mac = nat::mac_for_address(t.eni_address.v4_host_order());
     n.enis.push_back(e);
   }
   return n;

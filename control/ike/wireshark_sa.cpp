@@ -5,16 +5,6 @@
 namespace vpngw::ike {
 namespace {
 
-std::string hex_bytes(const Bytes& b) {
-  static const char digits[] = "0123456789abcdef";
-  std::string s = "0x";
-  for (uint8_t x : b) {
-    s += digits[x >> 4];
-    s += digits[x & 15];
-  }
-  return s;
-}
-
 // Wireshark's names for the transforms (epan/dissectors/packet-ipsec.c).
 const char* auth_name(uint16_t integ) {
   switch (integ) {
@@ -28,8 +18,8 @@ const char* auth_name(uint16_t integ) {
 }
 
 std::string line(uint32_t spi, const char* encr, const Bytes& encr_key, const char* auth, const Bytes& auth_key) {
-  return "\"IPv4\",\"*\",\"*\",\"" + hex32(spi) + "\",\"" + encr + "\",\"" + hex_bytes(encr_key) + "\",\"" + auth +
-         "\",\"" + (auth_key.empty() ? std::string() : hex_bytes(auth_key)) + "\"";
+  return "\"IPv4\",\"*\",\"*\",\"" + hex32(spi) + "\",\"" + encr + "\",\"" + "0x" + hex_bytes(encr_key) + "\",\"" + auth +
+         "\",\"" + (auth_key.empty() ? std::string() : "0x" + hex_bytes(auth_key)) + "\"";
 }
 
 }  // namespace

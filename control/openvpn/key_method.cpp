@@ -119,6 +119,23 @@ std::vector<uint8_t> serialize_server_key_message(const KeySource& source, std::
   return out;
 }
 
+std::vector<uint8_t> serialize_client_key_message(const KeySource& source, std::string_view options,
+                                                  std::string_view peer_info) {
+  std::vector<uint8_t> out{0, 0, 0, 0, 2};
+  out.insert(out.end(), source.pre_master.begin(), source.pre_master.end());
+  out.insert(out.end(), source.random1.begin(), source.random1.end());
+  out.insert(out.end(), source.random2.begin(), source.random2.end());
+  put_string(out, options);
+  put_empty_string(out);  // username
+  put_empty_string(out);  // password
+  if (peer_info.empty()) {
+    put_empty_string(out);
+  } else {
+    put_string(out, peer_info);
+  }
+  return out;
+}
+
 uint32_t iv_proto(const ClientKeyMessage& m) {
   auto it = m.peer_info.find("IV_PROTO");
   if (it == m.peer_info.end()) return 0;

@@ -52,6 +52,9 @@ Result<ClientKeyMessage, KeyMethodError> parse_client_key_message(std::span<cons
 
 // The server's reply: fresh randoms in `source` (pre_master unused), our options string.
 std::vector<uint8_t> serialize_server_key_message(const KeySource& source, std::string_view options);
+// A client's message (no username or password), for tests and the handshake benchmark.
+std::vector<uint8_t> serialize_client_key_message(const KeySource& source, std::string_view options,
+                                                  std::string_view peer_info);
 
 // IV_PROTO bits (OpenVPN's ssl.h).
 inline constexpr uint32_t kIvProtoDataV2 = 1u << 1;

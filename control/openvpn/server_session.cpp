@@ -88,7 +88,7 @@ void ServerSession::on_packet(const ControlPacket& p, uint64_t now_ns) {
   if (!p.packet_id) return;
   ks->rel.receive(p.opcode, *p.packet_id, p.payload);
   while (auto m = ks->rel.pop_in_order()) {
-    handle_payload(*ks, *m, now_ns);
+    handle_payload(*ks, *m);
     if (closed_) return;
     if (ks->failed) {
       keys_.erase(ks->key_id);
@@ -97,7 +97,7 @@ void ServerSession::on_packet(const ControlPacket& p, uint64_t now_ns) {
   }
 }
 
-void ServerSession::handle_payload(KeyState& ks, const ReliableMessage& m, uint64_t now_ns) {
+void ServerSession::handle_payload(KeyState& ks, const ReliableMessage& m) {
   switch (m.opcode) {
     case Opcode::control_hard_reset_client_v2:
       if (ks.key_id == 0 && !ks.reset_answered) {
@@ -114,7 +114,7 @@ void ServerSession::handle_payload(KeyState& ks, const ReliableMessage& m, uint6
     case Opcode::control_v1:
       ks.tls->feed(m.payload);
       ks.tls->advance();
-      handle_plaintext(ks, now_ns);
+      handle_plaintext(ks);
       send_tls_output(ks);
       if (ks.tls->state() == TlsConnection::State::failed && !closed_) {
         if (ks.key_id == 0 || ks.key_method_done) {
@@ -140,7 +140,7 @@ std::optional<Cipher> ServerSession::negotiate_cipher(const ClientKeyMessage& m)
   return std::nullopt;
 }
 
-void ServerSession::handle_plaintext(KeyState& ks, uint64_t now_ns) {
+void ServerSession::handle_plaintext(KeyState& ks) {
   if (ks.tls->state() != TlsConnection::State::established) return;
   std::vector<uint8_t> in = ks.tls->take_plaintext();
   ks.plaintext.insert(ks.plaintext.end(), in.begin(), in.end());
@@ -177,20 +177,19 @@ void ServerSession::handle_plaintext(KeyState& ks, uint64_t now_ns) {
     if (nul == ks.plaintext.end()) break;
     const std::string msg(ks.plaintext.begin(), nul);
     ks.plaintext.erase(ks.plaintext.begin(), nul + 1);
-    handle_control_message(ks, msg);
+    handle_control_message(msg);
     if (closed_) return;
   }
-  (void)now_ns;
 }
 
-void ServerSession::handle_control_message(KeyState& ks, const std::string& msg) {
+void ServerSession::handle_control_message(const std::string& msg) {
   if (msg == "PUSH_REQUEST") {
     push_requested_ = true;
     if (push_options_ && !pushed_) send_push_reply(*keys_[0]);
   } else if (msg == "EXIT") {
     close("the client sent an exit notification");
   }
-  (void)ks;  // other messages (INFO, ACC, AUTH_...) carry nothing this server acts on
+  // Other messages (INFO, ACC, AUTH_...) carry nothing this server acts on.
 }
 
 void ServerSession::accept(std::string push_options) {

@@ -89,9 +89,9 @@ class ServerSession {
  private:
   struct KeyState;
   KeyState& key_state(uint8_t key_id, uint64_t now_ns);
-  void handle_payload(KeyState& ks, const ReliableMessage& m, uint64_t now_ns);
-  void handle_plaintext(KeyState& ks, uint64_t now_ns);
-  void handle_control_message(KeyState& ks, const std::string& msg);
+  void handle_payload(KeyState& ks, const ReliableMessage& m);
+  void handle_plaintext(KeyState& ks);
+  void handle_control_message(const std::string& msg);
   void send_push_reply(KeyState& ks);
   void finish_keys(KeyState& ks);
   void send_tls_output(KeyState& ks);

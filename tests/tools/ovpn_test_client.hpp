@@ -86,13 +86,13 @@ class OvpnTestClient {
       SSL_do_handshake(ssl_);
     }
     if (SSL_is_init_finished(ssl_) && !sent_key_method_) {
-      std::vector<uint8_t> m{0, 0, 0, 0, 2};
-      for (int i = 0; i < 112; ++i) m.push_back(uint8_t(i));
-      put(m, "V4,dev-type tun,tls-client");
-      put(m, "");
-      put(m, "");
-      put(m, "IV_VER=2.6.14\nIV_PLAT=linux\nIV_PROTO=" + std::to_string(iv_proto) +
-                 "\nIV_CIPHERS=CHACHA20-POLY1305:AES-256-GCM\n");
+      KeySource src;
+      RAND_bytes(src.pre_master.data(), int(src.pre_master.size()));
+      RAND_bytes(src.random1.data(), int(src.random1.size()));
+      RAND_bytes(src.random2.data(), int(src.random2.size()));
+      const auto m = serialize_client_key_message(src, "V4,dev-type tun,tls-client",
+                                                  "IV_VER=2.6.14\nIV_PLAT=linux\nIV_PROTO=" + std::to_string(iv_proto) +
+                                                      "\nIV_CIPHERS=CHACHA20-POLY1305:AES-256-GCM\n");
       SSL_write(ssl_, m.data(), int(m.size()));
       SSL_write(ssl_, "PUSH_REQUEST", 13);
       sent_key_method_ = true;
@@ -127,18 +127,6 @@ class OvpnTestClient {
   uint32_t iv_proto = kIvProtoDataV2 | kIvProtoRequestPush | kIvProtoTlsKeyExport | kIvProtoCcExitNotify;
 
  private:
-  static void put(std::vector<uint8_t>& m, const std::string& s) {
-    if (s.empty()) {
-      m.push_back(0);
-      m.push_back(0);
-      return;
-    }
-    const size_t n = s.size() + 1;
-    m.push_back(uint8_t(n >> 8));
-    m.push_back(uint8_t(n));
-    m.insert(m.end(), s.begin(), s.end());
-    m.push_back(0);
-  }
   SSL_CTX* ctx_;
   SSL* ssl_;
   BIO* in_;

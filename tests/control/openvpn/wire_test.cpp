@@ -127,24 +127,13 @@ TEST(OpenVpnReliable, RetransmitsWithBackoffUntilAcked) {
 }
 
 std::vector<uint8_t> client_key_message(const std::string& peer_info) {
-  std::vector<uint8_t> m{0, 0, 0, 0, 2};
-  for (int i = 0; i < 48 + 32 + 32; ++i) m.push_back(uint8_t(i));
-  auto put = [&m](const std::string& s) {
-    const size_t n = s.size() + 1;
-    m.push_back(uint8_t(n >> 8));
-    m.push_back(uint8_t(n));
-    m.insert(m.end(), s.begin(), s.end());
-    m.push_back(0);
-  };
-  put("V4,dev-type tun,link-mtu 1549,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,tls-client");
-  m.push_back(0);
-  m.push_back(0);  // no username
-  m.push_back(0);
-  m.push_back(0);  // no password
-  put(peer_info);
-  return m;
+  KeySource src;  // bytes 0..111 in order, so the fields are easy to tell apart
+  for (size_t i = 0; i < kPreMasterLen; ++i) src.pre_master[i] = uint8_t(i);
+  for (size_t i = 0; i < kRandomLen; ++i) src.random1[i] = uint8_t(kPreMasterLen + i);
+  for (size_t i = 0; i < kRandomLen; ++i) src.random2[i] = uint8_t(kPreMasterLen + kRandomLen + i);
+  return serialize_client_key_message(
+      src, "V4,dev-type tun,link-mtu 1549,tun-mtu 1500,proto UDPv4,cipher AES-256-GCM,tls-client", peer_info);
 }
-
 TEST(OpenVpnKeyMethod, ParsesTheClientsMessage) {
   const auto bytes = client_key_message("IV_VER=2.6.14\nIV_PLAT=linux\nIV_PROTO=990\nIV_CIPHERS=AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305\n");
   size_t used = 0;
