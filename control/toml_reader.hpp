@@ -13,6 +13,7 @@
 
 #include "common/ip_prefix.hpp"
 #include "control/config_error.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw {
 
@@ -31,6 +32,7 @@ class TableReader {
 
   const toml::node* node(const std::string& key) {
     seen_.insert(key);
+    KeyRecorder::record(source_, path_, key);
     return t_.get(key);
   }
 

@@ -15,6 +15,7 @@
 # "admins". Namespaces are <P>-*; cvpn_down removes them and everything running in them. Root.
 
 CVPN_NET=198.51.100
+CVPN_INET=${CVPN_INET:-inet}  # the node with the lab internet's DNS (lab/build.sh: net)
 
 cvpn_ns() { echo "$CVPN_P-$1"; }
 cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
@@ -45,6 +46,7 @@ cvpn_create() {
     cvpn_in vpc ip addr add "10.0.$s.20/24" dev "sub$s"
     cvpn_in vpc ip link set "sub$s" up
   done
+  CVPN_ENI_BRIDGES="eni0:br-sub1 eni1:br-sub2"
 }
 
 # cvpn_config FILE [SPLIT_TUNNEL] [EXTRA_TOML]: the lab's endpoint (PKI in $CVPN_WORK/pki).
@@ -90,7 +92,8 @@ group = "admins"
 CFG
 }
 
-# cvpn_start VPNGW: PKI (if missing), the endpoint, the wildcard DNS answer.
+# cvpn_start VPNGW: PKI (if missing), the endpoint, each ENI into its bridge ($CVPN_ENI_BRIDGES:
+# "DEVICE:BRIDGE ..." in the endpoint's namespace), the wildcard DNS answer.
 cvpn_start() {
   local vpngw=$1 cfg=$CVPN_WORK/endpoint.toml
   [ -f "$cfg" ] || cvpn_config "$cfg"
@@ -103,8 +106,8 @@ cvpn_start() {
   local i
   for i in $(seq 50); do [ -s "$CVPN_WORK/stats.json" ] && break; sleep 0.1; done
   [ -s "$CVPN_WORK/stats.json" ] || { echo "vpngw clientvpn serve did not start:" >&2; cat "$CVPN_WORK/endpoint.log" >&2; return 1; }
-  cvpn_in cvpn ip link set eni0 master br-sub1
-  cvpn_in cvpn ip link set eni1 master br-sub2
+  local pair
+  for pair in ${CVPN_ENI_BRIDGES:-}; do cvpn_in cvpn ip link set "${pair%%:*}" master "${pair#*:}"; done
   cvpn_dns "$cfg"
 }
 
@@ -112,8 +115,8 @@ cvpn_start() {
 # (remote-random-hostname prepends a random label) with the endpoint's address.
 cvpn_dns() {
   local name
-  name=$(awk -F'"' '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$1")
-  cvpn_in inet dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
+  name=$(awk -F"[\"']" '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$1")
+  cvpn_in "$CVPN_INET" dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
     --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$name/$CVPN_NET.1" \
     --pid-file="$CVPN_WORK/dnsmasq.pid" --log-facility="$CVPN_WORK/dnsmasq.log" >/dev/null 2>&1 &
 }
@@ -152,7 +155,7 @@ NFT
 # cvpn_add_client NAME GROUP INDEX: a namespace on the lab internet, a certificate, the exported
 # .ovpn ($CVPN_WORK/NAME.ovpn); the client is not started.
 cvpn_add_client() {
-  local vpngw=$CVPN_VPNGW name=$1 group=${2:-} i=$3 ns
+  local name=$1 group=${2:-} i=$3 ns
   ns=$(cvpn_ns "$name")
   ip netns add "$ns"
   ip netns exec "$ns" ip link set lo up
@@ -162,6 +165,13 @@ cvpn_add_client() {
   ip netns exec "$ns" ip addr add "$CVPN_NET.$((100 + i))/24" dev eth0
   ip netns exec "$ns" ip link set eth0 up
   ip netns exec "$ns" ip route add default via "$CVPN_NET.254"  # a home router; redirect-gateway needs one
+  cvpn_client_files "$name" "$group"
+}
+
+# cvpn_client_files NAME GROUP: the client's resolv.conf (the lab's DNS), certificate and .ovpn.
+cvpn_client_files() {
+  local vpngw=$CVPN_VPNGW name=$1 group=${2:-} ns
+  ns=$(cvpn_ns "$name")
   mkdir -p "/etc/netns/$ns"
   echo "nameserver $CVPN_NET.53" >"/etc/netns/$ns/resolv.conf"
   "$vpngw" clientvpn pki-client --dir "$CVPN_WORK/pki" ${group:+--group "$group"} "$name"

@@ -6,7 +6,7 @@
 #             dpd  IKE dead-peer detection alone (AWS's DPDTimeoutSeconds 30; BGP hold 240 s)
 #     FAULT   kill (SIGKILL the active tunnel endpoint), linkdown (its outside link), stop (SIGSTOP)
 #
-# Builds the lab, sends a 1000 pps sequenced UDP stream on-prem -> VPC, fails the AWS endpoint of
+# Builds the lab (s2s_failover) or takes the one up (s2s_failover_measure), sends a 1000 pps sequenced UDP stream on-prem -> VPC, fails the AWS endpoint of
 # the tunnel the customer gateway sends through, notes when the customer gateway drops that
 # tunnel's BGP session (detection), waits for traffic through the other tunnel, brings the
 # endpoint back, waits for its session and a few seconds more, and leaves the run's spec for
@@ -31,7 +31,13 @@ s2s_failover() {
   esac
   case $fault in kill|linkdown|stop) ;; *) echo "s2s_failover: fault kill, linkdown or stop" >&2; return 2 ;; esac
   S2S_RENDER_ARGS=$S2S_RENDER_ARGS s2s_up "$p" "$bin" "$work" vgw
+  s2s_failover_measure "$p" "$bin" "$work" "$method" "$fault" "$pps"
+}
 
+# s2s_failover_measure PREFIX BIN WORK METHOD FAULT [PPS]: the measurement alone, on a lab that is
+# up (built by lab_build in WORK; METHOD only labels the run).
+s2s_failover_measure() {
+  local p=$1 bin=$2 work=$3 method=$4 fault=$5 pps=${6:-1000}
   local tunnel node
   tunnel=$(s2s_active_tunnel "$bin")
   node=${tunnel/tunnel/t}

@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # `vpngw lab ...` runs this (it passes its own path in VPNGW_BIN). One lab at a time, named "lab".
 #
-#   up [s2s|s2s-tgw|s2s-static|clientvpn]
-#                           build the lab (default s2s: a VPN connection to a virtual private gateway;
-#                           clientvpn: an endpoint, its ENIs in two VPC subnets, clients alice and bob)
+#   up [TOPOLOGY]           build a lab from a topology file (docs/reference/lab-topology.md) or a
+#                           built-in one: default (Site-to-Site and Client VPN into one VPC), s2s,
+#                           s2s-tgw, s2s-static, clientvpn (lab/topologies/NAME.toml). Starts over
+#                           if a lab is up.
 #   down                    remove it, whatever state it is in (also after a crash)
-#   status                  tunnels, BGP sessions, the AWS gateway's view and routes; client connections
-#   exec NODE -- CMD...     run CMD in a node: onprem, cgw, t1, t2, vgw, vpc (vpc2 with s2s-tgw);
-#                           clientvpn: alice, bob, inet, cvpn, vpc
+#   status                  nodes, tunnels (state, bytes), BGP sessions, routes, client connections
+#   report [--out DIR]      the status as a summary page: DIR/report.html (default ./vpngw-report-*)
+#   exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
+#   check TOPOLOGY          read a topology file and say what it holds or what is wrong
 #   capture TUNNEL [--seconds N] [--out DIR]
 #                           the tunnel's ESP at the customer gateway (tunnel1 or tunnel2; default 10 s)
 #                           as DIR/TUNNEL.pcap, its SAs as Wireshark's esp_sa table, and decode.sh
 #   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
-#                           measured failovers under a 1000 pps stream: table, JSON, SVG
+#                           measured failovers under a 1000 pps stream: table, JSON, SVG (each run
+#                           builds the s2s lab with that detection; a lab that is up is removed)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BIN=${VPNGW_BIN:-$HERE/../build/vpngw}
@@ -20,79 +23,94 @@ P=lab
 STATE=/run/vpngw-lab
 source "$HERE/s2s.sh"
 source "$HERE/failover.sh"
-source "$HERE/client_vpn.sh"
-CVPN_P=$P
-CVPN_VPNGW=$BIN
 
-# The Client VPN lab: the endpoint, alice (all users: subnet 1) and bob (group admins: both subnets).
-clientvpn_up() {
-  local work=$1
-  cvpn_down
-  s2s_log "namespaces: inet (lab internet, wildcard DNS), cvpn (endpoint), vpc (hosts 10.0.1.20, 10.0.2.20)"
-  cvpn_create "$P" "$work"
-  s2s_log "PKI and the endpoint (vpngw clientvpn serve): $CVPN_NET.1:443/udp, client CIDR 172.16.0.0/22"
-  cvpn_start "$BIN"
-  s2s_log "clients: alice and bob (OU=admins), each with the .ovpn export-client-config writes"
-  cvpn_add_client alice "" 1 >/dev/null
-  cvpn_add_client bob admins 2 >/dev/null
-  cvpn_connect alice
-  cvpn_connect bob
-  cvpn_wait_connected alice 30 && cvpn_wait_connected bob 30 || { echo "a client did not connect" >&2; return 1; }
-  s2s_log "up: alice and bob connected"
-}
-
-clientvpn_status() {
-  "$BIN" ctl -s "$STATE/work/endpoint.sock" connections
-  "$BIN" ctl -s "$STATE/work/endpoint.sock" --json stats |
-    jq -r '"handshakes \(.handshakes), failed \(.handshake_failures); from clients \(.inbound.rx_packets) packets, dropped unauthorized \(.inbound.drop_rx_unauthorized // 0); to clients \(.outbound.tx_packets)"'
+lab_status() {
+  local topology
+  topology=$(cat "$STATE/topology")
+  lab_read_plan "$STATE/work/plan"
+  echo "lab $LAB_NAME ($topology)"
+  echo "nodes: $(ip netns list | awk '{print $1}' | grep "^$P-" | sed "s/^$P-//" | sort | tr '\n' ' ')"
+  local rec name segment address
+  for rec in "${LAB_HOSTS[@]}"; do
+    read -r name segment address _ <<<"$rec"
+    printf '  host %-10s %-18s %s\n' "$name" "$address" "$([ "$segment" = lan ] && echo on-prem || echo "VPC subnet ($segment)")"
+  done
+  if [ -n "$LAB_S2S" ]; then
+    echo
+    s2s_status "$P" "$BIN"
+  fi
+  if [ -n "$LAB_CVPN" ]; then
+    echo
+    echo "-- Client VPN endpoint ($LAB_CVPN)"
+    "$BIN" ctl -s "$STATE/work/endpoint.sock" connections
+    "$BIN" ctl -s "$STATE/work/endpoint.sock" --json stats |
+      jq -r '"handshakes \(.handshakes), failed \(.handshake_failures); from clients \(.inbound.rx_packets) packets, dropped unauthorized \(.inbound.drop_rx_unauthorized // 0); to clients \(.outbound.tx_packets)"'
+  fi
 }
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+need_lab() { [ -f "$STATE/topology" ] || { echo "no lab is up (vpngw lab up)" >&2; exit 1; }; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift
 case $cmd in
   up)
     need_root
-    topology=${1:-s2s}
-    case $topology in
-      s2s) kind=vgw ;; s2s-tgw) kind=tgw ;; s2s-static) kind=static ;; clientvpn) kind=clientvpn ;;
-      *) echo "vpngw lab up: topology s2s, s2s-tgw, s2s-static or clientvpn" >&2; exit 2 ;;
-    esac
-    mkdir -p "$STATE"
-    [ -f "$STATE/topology" ] && { s2s_down "$P"; cvpn_down; }  # up again: start from nothing
-    rm -rf "$STATE/work"
-    if [ "$kind" = clientvpn ]; then
-      ip netns exec "$P-cvpn" true 2>/dev/null && cvpn_down
-      clientvpn_up "$STATE/work"
-      echo "$topology" >"$STATE/topology"
-      echo
-      clientvpn_status
-      echo
-      echo "try: vpngw lab exec alice -- ping 10.0.1.20      vpngw lab exec bob -- ping 10.0.2.20      vpngw lab down"
-      exit 0
+    topology=${1:-default}
+    file=$topology
+    [ -f "$file" ] || file=$HERE/topologies/$topology.toml
+    if [ ! -f "$file" ]; then
+      echo "vpngw lab up: no topology file '$topology'; built in: $(cd "$HERE/topologies" && ls *.toml | sed 's/\.toml$//' | tr '\n' ' ')" >&2
+      exit 2
     fi
-    s2s_up "$P" "$BIN" "$STATE/work" "$kind"
-    echo "$topology" >"$STATE/topology"
+    file=$(realpath "$file")
+    # a broken topology stops here, before the running lab is touched
+    "$BIN" lab plan "$file" "$(mktemp -d)" >/dev/null || exit 2
+    lab_teardown "$P"
+    rm -rf "$STATE"
+    mkdir -p "$STATE"
+    if ! lab_build "$P" "$BIN" "$STATE/work" "$file"; then
+      echo "vpngw lab up: failed; logs in $STATE/work (vpngw lab down removes what was built)" >&2
+      echo "$file" >"$STATE/topology"
+      exit 1
+    fi
+    echo "$file" >"$STATE/topology"
     echo
-    s2s_status "$P" "$BIN"
+    lab_status
     echo
-    echo "try: vpngw lab exec onprem -- ping 10.1.0.10      vpngw lab status      vpngw lab down"
+    lab_read_plan "$STATE/work/plan"
+    [ -n "$LAB_S2S" ] && echo "try: vpngw lab exec onprem -- ping $(read -r _ _ a _ <<<"${LAB_HOSTS[-1]}"; echo "${a%/*}")"
+    [ ${#LAB_CLIENTS[@]} -gt 0 ] && echo "try: vpngw lab exec ${LAB_CLIENTS[0]%% *} -- ping $(read -r _ _ a _ <<<"${LAB_HOSTS[-1]}"; echo "${a%/*}")"
+    echo "     vpngw lab status      vpngw lab report      vpngw lab down"
     ;;
   down)
     need_root
-    s2s_down "$P"
-    cvpn_down
+    lab_teardown "$P"
     rm -rf "$STATE"
     left=$(ip netns list | grep -c "^$P-" || true)
     [ "$left" = 0 ] && echo "lab down: nothing left" || { echo "lab down: $left namespaces remain" >&2; exit 1; }
     ;;
   status)
     need_root
-    [ -f "$STATE/topology" ] || { echo "no lab is up (vpngw lab up)"; exit 1; }
-    echo "lab: $(cat "$STATE/topology"), nodes: $(ip netns list | awk '{print $1}' | grep "^$P-" | sed "s/^$P-//" | tr '\n' ' ')"
-    if [ "$(cat "$STATE/topology")" = clientvpn ]; then clientvpn_status; else s2s_status "$P" "$BIN"; fi
+    need_lab
+    lab_status
+    ;;
+  report)
+    need_root
+    need_lab
+    out=$PWD/vpngw-report-$(date +%Y%m%d-%H%M%S)
+    [ "${1:-}" = --out ] && out=$2
+    mkdir -p "$out"
+    lab_status >"$out/status.txt" 2>&1 || true
+    lab_read_plan "$STATE/work/plan"
+    [ -n "$LAB_CVPN" ] && "$BIN" ctl -s "$STATE/work/endpoint.sock" --json connections >"$out/cvpn.json"
+    [ -n "$LAB_S2S" ] && s2s_in "$P" vgw curl -s http://127.0.0.1:9105/metrics | grep '^aws_vpn' >"$out/metrics.txt" || true
+    python3 "$HERE/report.py" "$out" >"$out/report.html"
+    echo "report: $out/report.html"
+    ;;
+  check)
+    "$BIN" lab check "$@"
     ;;
   exec)
     need_root
@@ -117,7 +135,7 @@ case $cmd in
       tunnel1) peer=198.51.100.11 ;; tunnel2) peer=198.51.100.12 ;;
       *) echo "vpngw lab capture: tunnel1 or tunnel2 (the Site-to-Site lab's tunnels)" >&2; exit 2 ;;
     esac
-    [ -S /run/vpngw/cgw-1.sock ] || { echo "vpngw lab capture: no Site-to-Site lab is up (vpngw lab up s2s)" >&2; exit 1; }
+    [ -S /run/vpngw/cgw-1.sock ] || { echo "vpngw lab capture: no Site-to-Site lab is up (vpngw lab up)" >&2; exit 1; }
     mkdir -p "$out"
     echo "capturing $tunnel (UDP 4500 between 198.51.100.2 and $peer at the customer gateway) for ${seconds}s"
     s2s_in "$P" cgw timeout "$seconds" tcpdump -U -ni out0 -w "$out/$tunnel.pcap" "udp port 4500 and host $peer" 2>/dev/null || true
@@ -146,6 +164,8 @@ case $cmd in
       esac
     done
     mkdir -p "$out"
+    lab_teardown "$P"  # each run builds its own lab
+    rm -rf "$STATE"
     runs=()
     for m in ${methods//,/ }; do
       for f in ${faults//,/ }; do

@@ -1,0 +1,339 @@
+#include "lab/topology.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "control/clientvpn/endpoint_config.hpp"
+#include "control/s2s/vpn_config.hpp"
+#include "control/toml_reader.hpp"
+
+namespace vpngw::lab {
+namespace {
+
+// Node names the lab itself uses; hosts and clients take any other.
+const std::set<std::string> kFixedNodes{"net", "cgw", "t1", "t2", "vgw", "router", "cvpn"};
+const std::set<std::string> kModelTables{"customer_gateway", "vpn_gateway", "transit_gateway", "vpn_connection"};
+constexpr size_t kMaxVpcs = 4, kMaxSubnets = 4, kMaxHosts = 16, kMaxClients = 16;
+
+IpAddress nth(const IpPrefix& p, uint32_t n) { return IpAddress::v4_from_host_order(p.address.v4_host_order() + n); }
+uint32_t size_of(const IpPrefix& p) { return p.length == 0 ? 0 : uint32_t(1) << (32 - p.length); }
+std::string with_len(const IpAddress& a, const IpPrefix& p) { return a.to_string() + "/" + std::to_string(p.length); }
+bool overlaps(const IpPrefix& a, const IpPrefix& b) { return a.contains(b.address) || b.contains(a.address); }
+std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+
+IpPrefix v4_prefix(TableReader& r, const std::string& key, const std::string& text) {
+  IpPrefix p = parse_prefix(r, key, text);
+  if (p.address.v6) r.fail(key, quoted(text), "the lab is IPv4 only");
+  return p;
+}
+
+// A node is a namespace "<prefix>-<name>" and names interfaces ("h-<name>"): short, plain.
+void check_node_name(TableReader& r, const std::string& key, const std::string& name, std::set<std::string>& taken) {
+  const bool plain = !name.empty() && name.size() <= 12 && name[0] >= 'a' && name[0] <= 'z' &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos;
+  if (!plain) r.fail(key, quoted(name), "a node name: a lowercase letter, then letters or digits, at most 12");
+  if (kFixedNodes.count(name)) r.fail(key, quoted(name), "taken by the lab (net, cgw, t1, t2, vgw, router, cvpn)");
+  if (!taken.insert(name).second) r.fail(key, quoted(name), "node names must be unique");
+}
+
+void read_lab(TableReader& top, Topology& t, const std::string& source) {
+  if (const auto* lab = top.table("lab")) {
+    TableReader r(*lab, "lab", source);
+    t.name = r.string("name").value_or("");
+    t.description = r.string("description").value_or("");
+    if (t.description.find('\n') != std::string::npos) r.fail("description", "", "one line");
+    r.reject_unknown();
+  }
+  if (t.name.empty()) t.name = "lab";
+}
+
+void read_onprem(TableReader& top, Topology& t, const std::string& source) {
+  const auto* onprem = top.table("onprem");
+  if (!onprem) return;
+  TableReader r(*onprem, "onprem", source);
+  t.onprem_cidr = v4_prefix(r, "cidr", r.required_string("cidr", "the on-prem network the customer gateway announces"));
+  if (auto lan = r.string("lan")) {
+    t.onprem_lan = v4_prefix(r, "lan", *lan);
+    if (!t.onprem_cidr->contains(t.onprem_lan->address) || t.onprem_lan->length < t.onprem_cidr->length)
+      r.fail("lan", quoted(*lan), "must lie inside cidr " + t.onprem_cidr->to_string());
+  } else {
+    t.onprem_lan = IpPrefix{t.onprem_cidr->address, uint8_t(std::max<int>(t.onprem_cidr->length, 24))};
+  }
+  if (t.onprem_lan->length > 29) r.fail("lan", quoted(t.onprem_lan->to_string()), "at least a /29 (the gateway and hosts)");
+  r.reject_unknown();
+}
+
+void read_vpcs(TableReader& top, Topology& t, const std::string& source) {
+  const auto* vpcs = top.array_of_tables("vpc");
+  if (!vpcs) return;
+  if (vpcs->size() > kMaxVpcs) top.fail("vpc", std::to_string(vpcs->size()) + " VPCs", "the lab holds at most 4");
+  std::set<std::string> ids;
+  for (size_t i = 0; i < vpcs->size(); ++i) {
+    TableReader r(*vpcs->get(i)->as_table(), "vpc[" + std::to_string(i) + "]", source);
+    Vpc v;
+    v.id = r.required_string("id", "a name for the VPC, e.g. \"vpc-1\"");
+    if (!ids.insert(v.id).second) r.fail("id", quoted(v.id), "VPC ids must be unique");
+    v.cidr = v4_prefix(r, "cidr", r.required_string("cidr", "the VPC's CIDR block, /16 to /28 (AWS)"));
+    if (v.cidr.length < 16 || v.cidr.length > 28) r.fail("cidr", quoted(v.cidr.to_string()), "AWS allows /16 to /28");
+    for (const auto& other : t.vpcs)
+      if (overlaps(other.cidr, v.cidr)) r.fail("cidr", quoted(v.cidr.to_string()), "overlaps " + other.id + " " + other.cidr.to_string());
+    if (t.onprem_cidr && overlaps(*t.onprem_cidr, v.cidr))
+      r.fail("cidr", quoted(v.cidr.to_string()), "overlaps the on-prem cidr " + t.onprem_cidr->to_string());
+    const toml::node* list = r.node("subnets");
+    const toml::array* arr = list ? list->as_array() : nullptr;
+    if (!arr || arr->empty()) r.fail("subnets", "", "a list of at least one subnet CIDR, e.g. [\"10.1.0.0/24\"]");
+    if (arr->size() > kMaxSubnets) r.fail("subnets", std::to_string(arr->size()) + " subnets", "the lab holds at most 4 per VPC");
+    for (const auto& e : *arr) {
+      auto s = e.value_exact<std::string>();
+      if (!s) r.fail("subnets", TableReader::describe(e), "each entry must be a CIDR string");
+      IpPrefix p = v4_prefix(r, "subnets", *s);
+      if (!v.cidr.contains(p.address) || p.length < v.cidr.length) r.fail("subnets", quoted(*s), "must lie inside the VPC's cidr " + v.cidr.to_string());
+      if (p.length > 28) r.fail("subnets", quoted(*s), "AWS subnets are /16 to /28");
+      for (const auto& sub : t.subnets)
+        if (overlaps(sub.cidr, p)) r.fail("subnets", quoted(*s), "overlaps subnet " + sub.cidr.to_string());
+      v.subnets.push_back(p);
+      t.subnets.push_back({"s" + std::to_string(t.subnets.size()), p, v.id});
+    }
+    r.reject_unknown();
+    t.vpcs.push_back(v);
+  }
+}
+
+// AWS reserves a subnet's first four addresses (network, VPC router, DNS, future use) and its last.
+bool aws_reserved(const IpPrefix& subnet, const IpAddress& a) {
+  const uint32_t off = a.v4_host_order() - subnet.address.v4_host_order();
+  return off < 4 || off == size_of(subnet) - 1;
+}
+
+void read_hosts(TableReader& top, Topology& t, const std::string& source, std::set<std::string>& names) {
+  const auto* hosts = top.table("hosts");
+  if (!hosts) return;
+  TableReader r(*hosts, "hosts", source);
+  std::set<uint32_t> used;
+  for (const auto& [k, v] : *hosts) {
+    const std::string name(k.str());
+    const auto text = r.string(name);
+    if (!text) continue;
+    check_node_name(r, name, name, names);
+    Host h{name, parse_address(r, name, *text), ""};
+    if (h.address.v6) r.fail(name, quoted(*text), "the lab is IPv4 only");
+    if (!used.insert(h.address.v4_host_order()).second) r.fail(name, quoted(*text), "another host has this address");
+    if (t.onprem_lan && t.onprem_lan->contains(h.address)) {
+      const uint32_t off = h.address.v4_host_order() - t.onprem_lan->address.v4_host_order();
+      if (off < 2 || off == size_of(*t.onprem_lan) - 1)
+        r.fail(name, quoted(*text), "the LAN's network, broadcast and first address (the customer gateway) are taken");
+      h.segment = "lan";
+    }
+    for (const auto& s : t.subnets) {
+      if (!s.cidr.contains(h.address)) continue;
+      if (aws_reserved(s.cidr, h.address))
+        r.fail(name, quoted(*text), "AWS reserves the first four and the last address of subnet " + s.cidr.to_string());
+      h.segment = s.bridge;
+    }
+    if (h.segment.empty()) r.fail(name, quoted(*text), "must lie in the on-prem lan or a VPC subnet");
+    t.hosts.push_back(h);
+  }
+  if (t.hosts.size() > kMaxHosts) top.fail("hosts", std::to_string(t.hosts.size()) + " hosts", "the lab holds at most 16");
+  r.reject_unknown();
+}
+
+// The connection's model: the file's AWS tables, handed to the same parser `vpngw s2s` uses.
+void read_site_to_site(TableReader& top, const toml::table& root, Topology& t, const std::string& source) {
+  toml::table model;
+  for (const auto& [k, v] : root)
+    if (kModelTables.count(std::string(k.str()))) {
+      top.node(std::string(k.str()));
+      model.insert(k, v);
+    }
+  const auto* knobs = top.table("site_to_site");
+  if (model.empty()) {
+    if (knobs) top.fail("site_to_site", "", "there is no [[vpn_connection]] to apply it to");
+    return;
+  }
+  std::ostringstream text;
+  text << toml::toml_formatter(model);
+  t.model_toml = text.str();
+  const auto cfg = s2s::parse_site_to_site(t.model_toml, source + " (Site-to-Site model)");
+  if (cfg.vpn_connections.size() != 1)
+    top.fail("vpn_connection", std::to_string(cfg.vpn_connections.size()) + " connections", "the lab builds exactly one");
+  const auto& c = cfg.vpn_connections[0];
+  SiteToSite s;
+  s.connection = c.id;
+  s.customer_gateway = c.customer_gateway;
+  for (const auto& g : cfg.customer_gateways)
+    if (g.id == c.customer_gateway) s.customer_outside = g.ip_address;
+  const auto internet = *IpPrefix::parse(kInternet);
+  const uint32_t host = s.customer_outside.v4_host_order() - internet.address.v4_host_order();
+  if (!internet.contains(s.customer_outside) || host < 2 || host > 10)
+    top.fail("customer_gateway", quoted(s.customer_outside.to_string()),
+             "in the lab the customer gateway's ip_address is on the lab internet, 198.51.100.2 to .10");
+  s.kind = c.static_routes_only ? "static" : c.transit_gateway.empty() ? "vgw" : "tgw";
+  if (!t.onprem_cidr) top.fail("onprem", "", "missing; a VPN connection needs the on-prem site ([onprem] cidr)");
+  if (t.vpcs.empty()) top.fail("vpc", "", "missing; a VPN connection needs a VPC ([[vpc]])");
+  if (s.kind != "tgw" && t.vpcs.size() > 1)
+    top.fail("vpc", std::to_string(t.vpcs.size()) + " VPCs", "a virtual private gateway attaches to one VPC (use a transit gateway)");
+  if (c.static_routes_only) {
+    const bool routed = std::any_of(c.routes.begin(), c.routes.end(), [&](const IpPrefix& p) { return p == *t.onprem_cidr; });
+    if (!routed) top.fail("vpn_connection", "", "a static connection in the lab needs the on-prem cidr " + t.onprem_cidr->to_string() + " in routes");
+  }
+  if (knobs) {
+    TableReader r(*knobs, "site_to_site", source);
+    if (auto ms = r.integer("bfd_ms", 50, 10000)) s.render_args.insert(s.render_args.end(), {"--bfd-ms", std::to_string(*ms)});
+    if (auto hold = r.integer("hold_time", 3, 65535)) {
+      s.render_args.insert(s.render_args.end(), {"--hold-time", std::to_string(*hold), "--keepalive", std::to_string(*hold / 3)});
+    }
+    if (r.boolean("customer_multipath").value_or(false)) s.render_args.push_back("--customer-multipath");
+    r.reject_unknown();
+  }
+  t.s2s = s;
+}
+
+// [client_vpn]: the endpoint's own keys, copied into the config `vpngw clientvpn serve` reads, and
+// the lab's clients. The lab fills in where the endpoint sits (listen, vpc_cidr, its PKI and log).
+void read_client_vpn(TableReader& top, Topology& t, const std::string& source, const std::string& work_dir,
+                     std::set<std::string>& names) {
+  const auto* cv = top.table("client_vpn");
+  if (!cv) return;
+  TableReader r(*cv, "client_vpn", source);
+  // id and region are always written: the lab's DNS answers for the name they make.
+  toml::table endpoint{{"listen", std::string(kEndpointOutside)}, {"connection_log", work_dir + "/connections.jsonl"},
+                       {"id", "cvpn-endpoint-0123456789abcdef0"}, {"region", "us-east-1"}};
+  for (const char* key : {"id", "region", "transport", "port", "client_cidr", "split_tunnel", "session_timeout_hours",
+                          "data_ciphers", "tls_ekm", "dns_servers", "max_connections"}) {
+    if (const toml::node* n = r.node(key)) endpoint.insert_or_assign(key, *n);
+  }
+  toml::array networks, rules, routes;
+  ClientVpn out;
+  const Vpc* vpc = nullptr;
+  if (const auto* nets = r.array_of_tables("target_network")) {
+    for (size_t i = 0; i < nets->size(); ++i) {
+      TableReader n(*nets->get(i)->as_table(), r.full("target_network[" + std::to_string(i) + "]"), source);
+      const IpPrefix subnet = v4_prefix(n, "subnet", n.required_string("subnet", "one of the VPC's subnets"));
+      auto s = std::find_if(t.subnets.begin(), t.subnets.end(), [&](const Subnet& x) { return x.cidr == subnet; });
+      if (s == t.subnets.end()) n.fail("subnet", quoted(subnet.to_string()), "must be one of the [[vpc]] subnets");
+      const Vpc* owner = &*std::find_if(t.vpcs.begin(), t.vpcs.end(), [&](const Vpc& v) { return v.id == s->vpc; });
+      if (vpc && vpc != owner) n.fail("subnet", quoted(subnet.to_string()), "an endpoint's subnets all belong to one VPC (" + vpc->id + ")");
+      vpc = owner;
+      // Default ENI address: the subnet's first address AWS does not reserve that no host holds.
+      IpAddress eni = nth(subnet, 4);
+      while (std::any_of(t.hosts.begin(), t.hosts.end(), [&](const Host& h) { return h.address == eni; }))
+        eni = IpAddress::v4_from_host_order(eni.v4_host_order() + 1);
+      if (auto a = n.string("eni_address")) eni = parse_address(n, "eni_address", *a);
+      for (const auto& h : t.hosts)
+        if (h.address == eni) n.fail("eni_address", quoted(eni.to_string()), "host " + h.name + " has this address");
+      if (!subnet.contains(eni) || aws_reserved(subnet, eni))
+        n.fail("eni_address", quoted(eni.to_string()), "an address of " + subnet.to_string() + " AWS does not reserve");
+      n.reject_unknown();
+      const std::string device = "eni" + std::to_string(i);
+      networks.push_back(toml::table{{"subnet", subnet.to_string()}, {"eni_device", device}, {"eni_address", eni.to_string()}});
+      out.enis.emplace_back(device, s->bridge);
+    }
+  }
+  if (!vpc) r.fail("target_network", "", "missing; at least one [[client_vpn.target_network]] with a VPC subnet");
+  endpoint.insert("vpc_cidr", vpc->cidr.to_string());
+  if (const auto* arr = r.array_of_tables("authorization_rule")) rules = *arr;
+  if (const auto* arr = r.array_of_tables("route")) routes = *arr;
+  if (const auto* clients = r.array_of_tables("client")) {
+    if (clients->size() > kMaxClients) r.fail("client", std::to_string(clients->size()) + " clients", "the lab holds at most 16");
+    for (size_t i = 0; i < clients->size(); ++i) {
+      TableReader c(*clients->get(i)->as_table(), r.full("client[" + std::to_string(i) + "]"), source);
+      Client client;
+      client.name = c.required_string("name", "the client's node name (and certificate CN)");
+      check_node_name(c, "name", client.name, names);
+      client.group = c.string("group").value_or("");
+      if (client.group.find_first_of(" \t\"'\\,/=") != std::string::npos || client.group.size() > 64)
+        c.fail("group", quoted(client.group), "a group name (the certificate's OU) without spaces, quotes, commas, / or =");
+      client.outside = nth(*IpPrefix::parse(kInternet), 101 + uint32_t(i));
+      c.reject_unknown();
+      out.clients.push_back(client);
+    }
+  }
+  r.reject_unknown();
+  toml::table file{{"endpoint", endpoint},
+                   {"tls", toml::table{{"ca", "pki/ca.crt"}, {"cert", "pki/server.crt"}, {"key", "pki/server.key"}, {"crl", "pki/crl.pem"}}},
+                   {"target_network", networks}};
+  if (!rules.empty()) file.insert("authorization_rule", rules);
+  if (!routes.empty()) file.insert("route", routes);
+  std::ostringstream text;
+  text << toml::toml_formatter(file);
+  t.endpoint_toml = text.str();
+  // The endpoint's own parser has AWS's rules (client CIDR, quotas, route targets): a topology that
+  // breaks one fails here, with the key it names under [client_vpn].
+  try {
+    (void)parse_clientvpn_config(t.endpoint_toml, source + " [client_vpn]", work_dir);
+  } catch (const ConfigError& e) {
+    std::string msg = e.what();
+    for (const std::string from : {"key 'endpoint.", "key '"}) {
+      if (auto at = msg.find(from); at != std::string::npos) {
+        msg.replace(at, from.size(), "key 'client_vpn.");
+        break;
+      }
+    }
+    throw ConfigError(msg);
+  }
+  const auto client_cidr = IpPrefix::parse(endpoint["client_cidr"].value_or(std::string()));
+  if (t.onprem_cidr && client_cidr && overlaps(*t.onprem_cidr, *client_cidr))
+    r.fail("client_cidr", quoted(client_cidr->to_string()), "must not overlap the on-prem cidr " + t.onprem_cidr->to_string());
+  t.client_vpn = out;
+}
+
+}  // namespace
+
+Topology parse_topology(std::string_view toml_text, const std::string& source, const std::string& work_dir) {
+  const toml::table root = parse_toml(toml_text, source);
+  TableReader top(root, "", source);
+  Topology t;
+  std::set<std::string> names;
+  read_lab(top, t, source);
+  read_onprem(top, t, source);
+  read_vpcs(top, t, source);
+  read_hosts(top, t, source, names);
+  read_site_to_site(top, root, t, source);
+  read_client_vpn(top, t, source, work_dir, names);
+  top.reject_unknown();
+  if (!t.s2s && !t.client_vpn) top.fail("vpn_connection", "", "a lab needs a [[vpn_connection]], a [client_vpn], or both");
+  if (t.vpcs.size() > 1 && !(t.s2s && t.s2s->kind == "tgw"))
+    top.fail("vpc", std::to_string(t.vpcs.size()) + " VPCs", "several VPCs need a transit gateway between them");
+  for (const auto& h : t.hosts)
+    if (h.segment == "lan" && !t.s2s) top.fail("hosts", h.name, "on-prem hosts need a VPN connection to reach anything");
+  return t;
+}
+
+Topology load_topology(const std::string& path, const std::string& work_dir) {
+  return parse_topology(read_config_file(path), path, work_dir);
+}
+
+std::string plan_records(const Topology& t) {
+  std::ostringstream o;
+  o << "name " << t.name << "\n";
+  if (!t.description.empty()) o << "description " << t.description << "\n";
+  o << "router " << (t.s2s ? "vgw" : "router") << "\n";
+  if (t.s2s) {
+    std::string vpc_cidrs;
+    for (const auto& v : t.vpcs) vpc_cidrs += (vpc_cidrs.empty() ? "" : ",") + v.cidr.to_string();
+    o << "s2s " << t.s2s->kind << " " << t.s2s->connection << " " << t.s2s->customer_gateway << " "
+      << t.s2s->customer_outside.to_string() << " " << t.onprem_cidr->to_string() << " " << vpc_cidrs << "\n";
+    o << "render";
+    for (const auto& a : t.s2s->render_args) o << " " << a;
+    o << "\n";
+    o << "lan " << with_len(nth(*t.onprem_lan, 1), *t.onprem_lan) << "\n";
+  }
+  for (const auto& s : t.subnets) o << "subnet " << s.bridge << " " << with_len(nth(s.cidr, 1), s.cidr) << " " << s.vpc << "\n";
+  for (const auto& h : t.hosts) {
+    const IpPrefix& seg = h.segment == "lan" ? *t.onprem_lan
+                                             : std::find_if(t.subnets.begin(), t.subnets.end(),
+                                                            [&](const Subnet& s) { return s.bridge == h.segment; })->cidr;
+    o << "host " << h.name << " " << h.segment << " " << with_len(h.address, seg) << " " << nth(seg, 1).to_string() << "\n";
+  }
+  if (t.client_vpn) {
+    o << "cvpn " << kEndpointOutside << "\n";
+    for (const auto& [device, bridge] : t.client_vpn->enis) o << "eni " << device << " " << bridge << "\n";
+    for (const auto& c : t.client_vpn->clients)
+      o << "client " << c.name << " " << (c.group.empty() ? "-" : c.group) << " " << c.outside.to_string() << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace vpngw::lab

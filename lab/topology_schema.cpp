@@ -1,0 +1,94 @@
+#include "lab/topology_schema.hpp"
+
+namespace vpngw::lab {
+namespace {
+
+constexpr std::string_view kIntro = R"(A lab topology is one TOML file: `vpngw lab up FILE` builds it, `vpngw lab check FILE` only
+reads it. Like a containerlab file it names the lab and what runs where, but in AWS's words: the
+Site-to-Site part is the model `vpngw s2s` reads (docs/reference/s2s-model.md), the Client VPN part
+takes the endpoint's own keys (docs/reference/clientvpn-endpoint.md), and around them sit the
+on-prem site, the VPCs and the hosts. The built-in labs are such files: `lab/topologies/*.toml`
+(`default` has both Site-to-Site and Client VPN).
+
+Every node is a network namespace `lab-<node>`. The lab itself places these (their names are
+reserved): `net` (the lab internet, 198.51.100.0/24, a bridge; with Client VPN also the DNS server
+.53 and the clients' home router .254), `cgw` (the customer gateway, a `vpngw gateway`, at the
+customer gateway's `ip_address`), `t1` and `t2` (the AWS ends of the two tunnels at .11 and .12,
+one `vpngw gateway` each, as in two AZs), `vgw` (`vpngw s2s vgw`: the VGW or TGW and the VPC
+router, the first address of every subnet), `router` (the VPC router when there is no VPN
+connection), `cvpn` (the Client VPN endpoint at .1 with one ENI per target network). Hosts and
+clients are the nodes you name.
+
+Checks happen before anything is built: every error names the file, the key and the value.
+)";
+
+constexpr ConfigKey kKeys[] = {
+    {"", "lab", "table", "The lab's name and description (optional)."},
+    {"", "onprem", "table", "The on-prem site behind the customer gateway; needed with a VPN connection."},
+    {"", "vpc", "array of tables", "The VPCs, at most 4; more than one needs a transit gateway."},
+    {"", "hosts", "table", "The hosts: node name = IPv4 address. The address decides where the host sits."},
+    {"", "customer_gateway", "array of tables", "AWS's customer gateway, as in the Site-to-Site model. In the lab its "
+                                                "`ip_address` is on the lab internet, 198.51.100.2 to .10."},
+    {"", "vpn_gateway", "array of tables", "A virtual private gateway, as in the Site-to-Site model."},
+    {"", "transit_gateway", "array of tables", "A transit gateway, as in the Site-to-Site model (several VPCs, ECMP)."},
+    {"", "vpn_connection", "array of tables", "Exactly one VPN connection, as in the Site-to-Site model; "
+                                              "`static_routes_only` connections must route the on-prem `cidr`."},
+    {"", "site_to_site", "table", "Lab settings for the VPN connection that AWS's model has no word for."},
+    {"", "client_vpn", "table", "A Client VPN endpoint in the VPC, with its clients."},
+    {"lab", "name", "string", "Shown by `lab up` and `lab status`. Default: \"lab\"."},
+    {"lab", "description", "string", "One line, shown by `lab up`."},
+    {"onprem", "cidr", "prefix", "The on-prem network: the customer gateway announces it over BGP (or it is the "
+                                 "static route). Must not overlap a VPC or the client CIDR."},
+    {"onprem", "lan", "prefix", "The LAN behind the customer gateway, inside `cidr`, /29 or larger; the customer "
+                                "gateway takes its first address. Default: the first /24 of `cidr`."},
+    {"vpc", "id", "string", "The VPC's name, unique."},
+    {"vpc", "cidr", "prefix", "The VPC's CIDR block, /16 to /28 (AWS). VPCs must not overlap each other or on-prem."},
+    {"vpc", "subnets", "list of prefixes", "1 to 4 subnets inside `cidr`, /16 to /28. Each is a bridge; the VPC router "
+                                           "holds its first address, AWS's reservations (first four, last) apply to hosts."},
+    {"hosts", "*", "IPv4 address", "A host node named by the key (a lowercase letter, then letters or digits, at most "
+                                   "12), in the on-prem `lan` or in a VPC subnet; default route via that segment's "
+                                   "gateway. At most 16."},
+    {"site_to_site", "bfd_ms", "integer 50-10000", "BFD inside both tunnels at this interval (x3 to detect), a lab "
+                                                   "probe AWS does not run. Default: none (BGP hold time, DPD)."},
+    {"site_to_site", "hold_time", "integer 3-65535", "BGP hold time in seconds on both sides (keepalive a third). "
+                                                     "Default: AWS's 30."},
+    {"site_to_site", "customer_multipath", "boolean", "The customer gateway sends over both tunnels (BGP multipath, "
+                                                      "per-flow hash) instead of one. Default: false."},
+    {"client_vpn", "id", "string", "The endpoint's id (its DNS name is built from it). Default: "
+                                   "\"cvpn-endpoint-0123456789abcdef0\"."},
+    {"client_vpn", "region", "string", "The region in the DNS name. Default: \"us-east-1\"."},
+    {"client_vpn", "transport", "string", "\"udp\" or \"tcp\". Default: \"udp\"."},
+    {"client_vpn", "port", "integer", "443 or 1194 (AWS). Default: 443."},
+    {"client_vpn", "client_cidr", "prefix", "Where client addresses come from, /12 to /22, not overlapping the VPC, "
+                                            "a route or on-prem. Required."},
+    {"client_vpn", "split_tunnel", "boolean", "Push only the endpoint's routes (true) or all traffic (false). "
+                                              "Default: false, as AWS."},
+    {"client_vpn", "session_timeout_hours", "integer", "8, 10, 12 or 24. Default: 24."},
+    {"client_vpn", "data_ciphers", "list of strings", "The endpoint's data ciphers, in order of preference. "
+                                                      "Default: AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305."},
+    {"client_vpn", "tls_ekm", "boolean", "Derive data keys with the TLS exporter when the client can. Default: true."},
+    {"client_vpn", "dns_servers", "list of addresses", "Pushed to clients. Default: none."},
+    {"client_vpn", "max_connections", "integer", "Default: what the client CIDR holds."},
+    {"client_vpn", "target_network", "array of tables", "Subnet associations, 1 to 5, all in one VPC: one ENI each "
+                                                        "(a TAP bridged into the subnet, source NAT to its address)."},
+    {"client_vpn", "authorization_rule", "array of tables", "As the endpoint's `[[authorization_rule]]`: "
+                                                            "`destination`, optional `group` (the certificate's OU)."},
+    {"client_vpn", "route", "array of tables", "As the endpoint's `[[route]]`: `destination`, `target` (a target "
+                                               "network's subnet, or \"local\"). The VPC's route is added for you."},
+    {"client_vpn", "client", "array of tables", "Clients, at most 16: each a node on the lab internet (198.51.100.101 "
+                                                "on) running the stock openvpn client with the exported .ovpn file."},
+    {"client_vpn.target_network", "subnet", "prefix", "One of the `[[vpc]]` subnets."},
+    {"client_vpn.target_network", "eni_address", "IPv4 address", "The ENI's address. Default: the subnet's first "
+                                                                 "address AWS does not reserve and no host has."},
+    {"client_vpn.client", "name", "string", "The node's name and the certificate's CN."},
+    {"client_vpn.client", "group", "string", "The certificate's OU, which authorization rules match. Default: none."},
+};
+
+}  // namespace
+
+const ConfigSchema& topology_schema() {
+  static const ConfigSchema schema{"lab-topology", "Lab topology files", kIntro, kKeys};
+  return schema;
+}
+
+}  // namespace vpngw::lab
