@@ -8,6 +8,7 @@
 #include "apps/ctl.hpp"
 #include "apps/guarded.hpp"
 #include "apps/lab.hpp"
+#include "apps/reference.hpp"
 #include "apps/s2s.hpp"
 #include "apps/stream.hpp"
 #include "control/gateway.hpp"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
   auto run_stream = vpngw::add_stream_command(app);
   auto run_lab = vpngw::add_lab_command(app);
   auto run_clientvpn = vpngw::add_clientvpn_command(app);
+  auto run_reference = vpngw::add_reference_command(app);
 
   CLI11_PARSE(app, argc, argv);
   // Logs usually go to a file or a pipe: write each line out as it happens, not when a buffer fills.
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   if (int rc = run_stream(); rc >= 0) return rc;
   if (int rc = run_lab(); rc >= 0) return rc;
   if (int rc = run_clientvpn(); rc >= 0) return rc;
+  if (int rc = run_reference(); rc >= 0) return rc;
 
   if (export_cgw->parsed()) {
     return guarded([&] {

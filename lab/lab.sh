@@ -80,8 +80,15 @@ case $cmd in
     lab_status
     echo
     lab_read_plan "$STATE/work/plan"
-    [ -n "$LAB_S2S" ] && echo "try: vpngw lab exec onprem -- ping $(read -r _ _ a _ <<<"${LAB_HOSTS[-1]}"; echo "${a%/*}")"
-    [ ${#LAB_CLIENTS[@]} -gt 0 ] && echo "try: vpngw lab exec ${LAB_CLIENTS[0]%% *} -- ping $(read -r _ _ a _ <<<"${LAB_HOSTS[-1]}"; echo "${a%/*}")"
+    onprem_host="" vpc_address=""
+    for rec in "${LAB_HOSTS[@]}"; do
+      read -r name segment address _ <<<"$rec"
+      if [ "$segment" = lan ]; then onprem_host=${onprem_host:-$name}; else vpc_address=${vpc_address:-${address%/*}}; fi
+    done
+    if [ -n "$vpc_address" ]; then
+      [ -n "$onprem_host" ] && echo "try: vpngw lab exec $onprem_host -- ping $vpc_address"
+      [ ${#LAB_CLIENTS[@]} -gt 0 ] && echo "try: vpngw lab exec ${LAB_CLIENTS[0]%% *} -- ping $vpc_address"
+    fi
     echo "     vpngw lab status      vpngw lab report      vpngw lab down"
     ;;
   down)

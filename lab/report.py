@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""The demo's summary as one self-contained HTML page (scripts/demo.sh writes DIR, then this).
+"""A lab's summary as one self-contained HTML page (`vpngw lab report`, and the demo through it).
 
 Usage: report.py DIR > DIR/report.html
 
-Reads from DIR (each optional; a missing part is said on the page):
-  failover.json   runs from `vpngw stream report --json`   -> table
-  failover.svg    the same runs' picture                   -> inlined
-  s2s-status.txt  `vpngw lab status` of the Site-to-Site lab -> preformatted
-  iperf.txt       the TCP stream's sender/receiver lines     -> preformatted
-  cvpn.json       `vpngw ctl --json connections`            -> table
-  nat-proof.txt   the VPC host's capture during the ping     -> preformatted, with the verdict
-  authz.txt       the authorization checks                  -> preformatted
+Reads from DIR; each part is optional and shown only when its file is there:
+  status.txt             `vpngw lab status`: nodes, tunnels, BGP, routes, connections -> preformatted
+  metrics.txt            the VGW router's CloudWatch metrics (Prometheus text)          -> table
+  failover.json          runs from `vpngw stream report --json`                         -> table
+  failover.svg           the same runs' picture                                         -> inlined
+  iperf.txt              a TCP stream's sender/receiver lines                           -> preformatted
+  cvpn.json              `vpngw ctl --json connections`                                 -> table
+  nat-proof.txt          the VPC host's capture while a client pinged it                -> verdict + capture
+  nat-proof-onprem.txt   the on-prem host's capture while a client pinged it            -> verdict + capture
+  authz.txt              authorization checks                                           -> preformatted
 Every text from those files is escaped; the SVG comes from vpngw's own renderer.
 """
 import html
@@ -28,7 +30,7 @@ def read(directory, name):
 
 
 def pre(text):
-    return "<pre>" + html.escape(text.rstrip()) + "</pre>" if text else "<p class=missing>not recorded</p>"
+    return "<pre>" + html.escape(text.rstrip()) + "</pre>"
 
 
 def table(headers, rows):
@@ -43,49 +45,76 @@ def ms(v):
     return "never" if v is None else f"{v:.0f}"
 
 
+def metrics_rows(text):
+    """aws_vpn_tunnel_data_in_bytes_total{tunnel="vpn-1-tunnel1",outside_ip="..."} 1234 -> rows."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("aws_vpn") or " " not in line:
+            continue
+        name_labels, value = line.rsplit(" ", 1)
+        name, _, labels = name_labels.partition("{")
+        tunnel = next((kv.split("=", 1)[1].strip('"') for kv in labels.rstrip("}").split(",")
+                       if kv.startswith("tunnel=")), "")
+        rows.append([tunnel, name, value])
+    return rows
+
+
+def nat_proof(title, text):
+    sources = {line.split()[2] for line in text.splitlines() if " > " in line and "echo request" in line}
+    verdict = ("the host saw only the ENI's address: " + ", ".join(sorted(sources))) if sources else "no packet captured"
+    return f"<h2>{html.escape(title)}</h2><p>" + html.escape(verdict) + "</p>" + pre(text)
+
+
 def main():
     d = sys.argv[1]
     parts = []
-    runs = json.loads(read(d, "failover.json") or "[]")
-    parts.append("<h2>Site-to-Site: measured failover</h2>")
-    if runs:
+    status = read(d, "status.txt")
+    if status is not None:
+        parts.append("<h2>The lab: nodes, tunnels, BGP, routes, connections</h2>" + pre(status))
+    metrics = read(d, "metrics.txt")
+    if metrics:
+        parts.append("<h2>Site-to-Site: CloudWatch metrics at the VGW</h2>" +
+                     table(["tunnel", "metric", "value"], metrics_rows(metrics)))
+    runs = read(d, "failover.json")
+    if runs is not None:
+        parts.append("<h2>Site-to-Site: measured failover</h2>")
         parts.append(table(
             ["run", "sent", "received", "lost", "duplicates", "reordered", "detect ms", "restore ms", "lost on return"],
             [[r["label"], r["sent"], r["received"], r["lost"], r["duplicates"], r["reordered"], ms(r["detect_ms"]),
-              ms(r["restore_ms"]), "-" if r["lost_on_return"] is None else r["lost_on_return"]] for r in runs]))
-    else:
-        parts.append("<p class=missing>not recorded</p>")
-    svg = read(d, "failover.svg")
-    parts.append(f"<figure>{svg}<figcaption>packets delivered per 10 ms around the fault (red: fault, "
-                 f"orange: detection)</figcaption></figure>" if svg else "<p class=missing>no picture</p>")
-    parts.append("<h2>Site-to-Site: the lab after the failover</h2>" + pre(read(d, "s2s-status.txt")))
-    parts.append("<h2>Site-to-Site: one TCP stream on-prem to VPC</h2>" + pre(read(d, "iperf.txt")))
-
-    parts.append("<h2>Client VPN: connections</h2>")
-    cvpn = json.loads(read(d, "cvpn.json") or "{}")
-    conns = cvpn.get("Connections", [])
-    parts.append(table(["ConnectionId", "CommonName", "Group", "ClientIp", "DeviceIp", "IngressBytes", "EgressBytes"],
-                       [[c.get(k, "") for k in ("ConnectionId", "CommonName", "Group", "ClientIp", "DeviceIp",
-                                                 "IngressBytes", "EgressBytes")] for c in conns])
-                 if conns else "<p class=missing>not recorded</p>")
-    proof = read(d, "nat-proof.txt") or ""
-    sources = {line.split()[2] for line in proof.splitlines() if " > " in line and "echo request" in line}
-    verdict = ("the VPC host saw only the ENI's address: " + ", ".join(sorted(sources))) if sources else "no capture"
-    parts.append("<h2>Client VPN: the NAT proof</h2><p>" + html.escape(verdict) + "</p>" + pre(proof))
-    parts.append("<h2>Client VPN: authorization by group</h2>" + pre(read(d, "authz.txt")))
+              ms(r["restore_ms"]), "-" if r["lost_on_return"] is None else r["lost_on_return"]]
+             for r in json.loads(runs)]))
+        svg = read(d, "failover.svg")
+        if svg:
+            parts.append(f"<figure>{svg}<figcaption>packets delivered per 10 ms around the fault (red: fault, "
+                         f"orange: detection)</figcaption></figure>")
+    iperf = read(d, "iperf.txt")
+    if iperf is not None:
+        parts.append("<h2>Site-to-Site: one TCP stream on-prem to VPC</h2>" + pre(iperf))
+    cvpn = read(d, "cvpn.json")
+    if cvpn is not None:
+        conns = json.loads(cvpn or "{}").get("Connections", [])
+        keys = ("ConnectionId", "CommonName", "Group", "ClientIp", "DeviceIp", "IngressBytes", "EgressBytes")
+        parts.append("<h2>Client VPN: connections</h2>" +
+                     table(list(keys), [[c.get(k, "") for k in keys] for c in conns]))
+    for name, title in (("nat-proof.txt", "Client VPN: the NAT proof at the VPC host"),
+                        ("nat-proof-onprem.txt", "Client VPN to on-prem over Site-to-Site: the NAT proof at the on-prem host")):
+        text = read(d, name)
+        if text is not None:
+            parts.append(nat_proof(title, text))
+    authz = read(d, "authz.txt")
+    if authz is not None:
+        parts.append("<h2>Client VPN: authorization by group</h2>" + pre(authz))
 
     print("""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>vpngw demo report</title>
+<html lang="en"><head><meta charset="utf-8"><title>vpngw lab report</title>
 <style>
 body { font-family: sans-serif; margin: 2em; max-width: 72em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; text-align: right; }
 th { background: #eef; } td:first-child { text-align: left; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
-.missing { color: #a00; }
 </style></head><body>
-<h1>vpngw demo report</h1>
-<p>Site-to-Site VPN with two tunnels and a measured failover, then Client VPN with stock OpenVPN clients.</p>
+<h1>vpngw lab report</h1>
 """ + "\n".join(parts) + "\n</body></html>")
 
 

@@ -201,7 +201,7 @@ void read_client_vpn(TableReader& top, Topology& t, const std::string& source, c
   toml::table endpoint{{"listen", std::string(kEndpointOutside)}, {"connection_log", work_dir + "/connections.jsonl"},
                        {"id", "cvpn-endpoint-0123456789abcdef0"}, {"region", "us-east-1"}};
   for (const char* key : {"id", "region", "transport", "port", "client_cidr", "split_tunnel", "session_timeout_hours",
-                          "data_ciphers", "tls_ekm", "dns_servers", "max_connections"}) {
+                          "data_ciphers", "key_derivation", "dns_servers", "max_connections"}) {
     if (const toml::node* n = r.node(key)) endpoint.insert_or_assign(key, *n);
   }
   toml::array networks, rules, routes;

@@ -66,7 +66,7 @@ constexpr ConfigKey kKeys[] = {
     {"client_vpn", "session_timeout_hours", "integer", "8, 10, 12 or 24. Default: 24."},
     {"client_vpn", "data_ciphers", "list of strings", "The endpoint's data ciphers, in order of preference. "
                                                       "Default: AES-256-GCM, AES-128-GCM, CHACHA20-POLY1305."},
-    {"client_vpn", "tls_ekm", "boolean", "Derive data keys with the TLS exporter when the client can. Default: true."},
+    {"client_vpn", "key_derivation", "string", "\"tls-ekm\": data keys from the TLS exporter when the client can; \"prf\": OpenVPN's legacy PRF always. Default: \"tls-ekm\"."},
     {"client_vpn", "dns_servers", "list of addresses", "Pushed to clients. Default: none."},
     {"client_vpn", "max_connections", "integer", "Default: what the client CIDR holds."},
     {"client_vpn", "target_network", "array of tables", "Subnet associations, 1 to 5, all in one VPC: one ENI each "

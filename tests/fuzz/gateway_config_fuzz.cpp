@@ -1,12 +1,14 @@
-// Fuzzes the config loaders (`vpngw gateway`, `vpngw nat` and the Site-to-Site model): any bytes
-// must give a config or a ConfigError, nothing else. All share the strict TOML reader, so one
-// corpus serves them all.
+// Fuzzes the config loaders (`vpngw gateway`, `vpngw nat`, the Site-to-Site model, the Client VPN
+// endpoint and lab topologies): any bytes must give a config or a ConfigError, nothing else. All
+// share the strict TOML reader, so one corpus serves them all.
 #include <cstdint>
 #include <string_view>
 
 #include "control/gateway_config.hpp"
 #include "control/nat_config.hpp"
+#include "control/clientvpn/endpoint_config.hpp"
 #include "control/s2s/vpn_config.hpp"
+#include "lab/topology.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -20,6 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)vpngw::s2s::parse_site_to_site(text, "fuzz.toml");
+  } catch (const vpngw::ConfigError&) {
+  }
+  try {
+    (void)vpngw::parse_clientvpn_config(text, "fuzz.toml", "/nonexistent");
+  } catch (const vpngw::ConfigError&) {
+  }
+  try {
+    (void)vpngw::lab::parse_topology(text, "fuzz.toml", "/nonexistent");
   } catch (const vpngw::ConfigError&) {
   }
   return 0;

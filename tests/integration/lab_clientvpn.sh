@@ -16,7 +16,7 @@ status=$("$VPNGW" lab status)
 echo "$status"
 [ "$(grep -c " active " <<<"$status")" = 2 ] || fail "status does not list 2 active connections"
 "$VPNGW" lab up clientvpn >/dev/null  # idempotent: tears the old lab down first
-[ "$(ip netns list | grep -c '^lab-')" = 5 ] || fail "lab up twice left $(ip netns list | grep -c '^lab-') namespaces, expected 5"
+[ "$(ip netns list | grep -c '^lab-')" = 7 ] || fail "lab up twice left $(ip netns list | grep -c '^lab-') namespaces, expected 7 (net, router, cvpn, vpc, vpc2, alice, bob)"
 "$VPNGW" lab down
 [ "$(ip netns list | grep -c '^lab-' || true)" = 0 ] || fail "namespaces left after lab down"
 ls /etc/netns 2>/dev/null | grep -q '^lab-' && fail "resolv.conf files left in /etc/netns"

@@ -1,0 +1,221 @@
+// Lab topology files: the built-in labs read and plan as lab/lab.sh expects; every mistake is refused
+// before anything is built, naming the key; the reference page is what the parser really reads.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "control/config_error.hpp"
+#include "control/config_schema.hpp"
+#include "lab/topology.hpp"
+#include "lab/topology_schema.hpp"
+
+namespace vpngw::lab {
+namespace {
+
+const std::string kTopologies = VPNGW_SOURCE_DIR "/lab/topologies";
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Topology parse(const std::string& text) { return parse_topology(text, "t.toml", "/work"); }
+
+TEST(Topology, DefaultLabPlan) {
+  const auto t = load_topology(kTopologies + "/default.toml", "/work");
+  EXPECT_EQ(plan_records(t),
+            "name default\n"
+            "description Site-to-Site VPN (two tunnels, BGP, BFD) and Client VPN into one VPC\n"
+            "router vgw\n"
+            "s2s vgw vpn-1 cgw-1 198.51.100.2 10.0.0.0/16 10.1.0.0/16\n"
+            "render --bfd-ms 300\n"
+            "lan 10.0.0.1/24\n"
+            "subnet s0 10.1.0.1/24 vpc-1\n"
+            "host onprem lan 10.0.0.10/24 10.0.0.1\n"
+            "host vpc s0 10.1.0.10/24 10.1.0.1\n"
+            "cvpn 198.51.100.1\n"
+            "eni eni0 s0\n"
+            "client alice - 198.51.100.101\n"
+            "client bob admins 198.51.100.102\n");
+  // The endpoint config the lab hands to `vpngw clientvpn serve`: where it sits, and its rules.
+  EXPECT_NE(t.endpoint_toml.find("vpc_cidr = '10.1.0.0/16'"), std::string::npos) << t.endpoint_toml;
+  EXPECT_NE(t.endpoint_toml.find("eni_address = '10.1.0.4'"), std::string::npos) << t.endpoint_toml;
+  EXPECT_NE(t.endpoint_toml.find("connection_log = '/work/connections.jsonl'"), std::string::npos);
+  EXPECT_NE(t.model_toml.find("vpn_gateway = 'vgw-1'"), std::string::npos) << t.model_toml;
+}
+
+TEST(Topology, EveryBuiltInLabReads) {
+  const std::map<std::string, std::string> kinds{
+      {"default", "vgw"}, {"s2s", "vgw"}, {"s2s-tgw", "tgw"}, {"s2s-static", "static"}, {"clientvpn", ""}};
+  for (const auto& [name, kind] : kinds) {
+    SCOPED_TRACE(name);
+    const auto t = load_topology(kTopologies + "/" + name + ".toml", "/work");
+    EXPECT_EQ(t.name, name);
+    EXPECT_EQ(t.s2s ? t.s2s->kind : "", kind);
+  }
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kTopologies)) files += e.path().extension() == ".toml";
+  EXPECT_EQ(files, kinds.size()) << "a new built-in topology needs a line here";
+}
+
+TEST(Topology, TransitGatewayRoutesEveryVpc) {
+  const auto plan = plan_records(load_topology(kTopologies + "/s2s-tgw.toml", "/work"));
+  EXPECT_NE(plan.find("s2s tgw vpn-1 cgw-1 198.51.100.2 10.0.0.0/16 10.1.0.0/16,10.2.0.0/16\n"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("host vpc2 s1 10.2.0.10/24 10.2.0.1\n"), std::string::npos) << plan;
+}
+
+TEST(Topology, ClientVpnOnlyLabHasARouterAndNoLan) {
+  const auto plan = plan_records(load_topology(kTopologies + "/clientvpn.toml", "/work"));
+  EXPECT_NE(plan.find("router router\n"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\nlan "), std::string::npos) << plan;
+  EXPECT_NE(plan.find("eni eni1 s1\n"), std::string::npos) << plan;
+}
+
+// A small valid lab that each case below breaks in one place.
+const std::string kSmall = R"(
+[onprem]
+cidr = "10.0.0.0/16"
+[[vpc]]
+id = "vpc-1"
+cidr = "10.1.0.0/16"
+subnets = ["10.1.0.0/24"]
+[hosts]
+onprem = "10.0.0.10"
+vpc = "10.1.0.10"
+[[customer_gateway]]
+id = "cgw-1"
+ip_address = "198.51.100.2"
+[[vpn_gateway]]
+id = "vgw-1"
+[[vpn_connection]]
+id = "vpn-1"
+customer_gateway = "cgw-1"
+vpn_gateway = "vgw-1"
+[client_vpn]
+client_cidr = "172.16.0.0/22"
+[[client_vpn.target_network]]
+subnet = "10.1.0.0/24"
+[[client_vpn.client]]
+name = "alice"
+)";
+
+std::string replaced(const std::string& from, const std::string& to) {
+  std::string s = kSmall;
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+TEST(Topology, SmallLabReads) {
+  const auto t = parse(kSmall);
+  ASSERT_TRUE(t.s2s && t.client_vpn);
+  EXPECT_EQ(t.name, "lab");
+  EXPECT_TRUE(t.s2s->render_args.empty());
+}
+
+struct Refusal {
+  std::string from, to, message;
+};
+
+TEST(Topology, MistakesAreRefusedWithTheKey) {
+  const Refusal cases[] = {
+      {"vpc = \"10.1.0.10\"", "vpc = \"10.1.0.2\"", "key 'hosts.vpc' = \"10.1.0.2\": AWS reserves the first four"},
+      {"vpc = \"10.1.0.10\"", "vpc = \"10.9.0.10\"", "must lie in the on-prem lan or a VPC subnet"},
+      {"vpc = \"10.1.0.10\"", "cgw = \"10.1.0.10\"", "taken by the lab"},
+      {"vpc = \"10.1.0.10\"", "Vpc = \"10.1.0.10\"", "a node name"},
+      {"vpc = \"10.1.0.10\"", "vpc = \"10.0.0.10\"", "another host has this address"},
+      {"onprem = \"10.0.0.10\"", "onprem = \"10.0.0.1\"", "the customer gateway"},
+      {"cidr = \"10.1.0.0/16\"", "cidr = \"10.0.0.0/16\"", "overlaps the on-prem cidr"},
+      {"cidr = \"10.1.0.0/16\"", "cidr = \"10.16.0.0/12\"", "AWS allows /16 to /28"},
+      {"subnets = [\"10.1.0.0/24\"]", "subnets = [\"10.2.0.0/24\"]", "must lie inside the VPC's cidr"},
+      {"subnets = [\"10.1.0.0/24\"]", "subnets = []", "at least one subnet"},
+      {"ip_address = \"198.51.100.2\"", "ip_address = \"198.51.100.11\"", "198.51.100.2 to .10"},
+      {"subnet = \"10.1.0.0/24\"", "subnet = \"10.1.1.0/24\"", "must be one of the [[vpc]] subnets"},
+      {"client_cidr = \"172.16.0.0/22\"", "client_cidr = \"10.0.0.0/22\"", "must not overlap the on-prem cidr"},
+      {"client_cidr = \"172.16.0.0/22\"", "client_cidr = \"172.16.0.0/24\"", "key 'client_vpn.client_cidr'"},
+      {"name = \"alice\"", "name = \"onprem\"", "node names must be unique"},
+      {"[client_vpn]", "[client_vpn]\nlisten = \"1.2.3.4\"", "key 'client_vpn.listen': unknown key"},
+      {"[onprem]", "[lab]\ncolour = \"red\"\n[onprem]", "key 'lab.colour': unknown key"},
+      {"[onprem]", "[site_to_site]\nbfd_ms = 5\n[onprem]", "key 'site_to_site.bfd_ms' = 5: allowed range is 50-10000"},
+      {"vpn_gateway = \"vgw-1\"", "vpn_gateway = \"vgw-2\"", "(Site-to-Site model)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.to);
+    try {
+      parse(replaced(c.from, c.to));
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind("t.toml", 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(Topology, AVpnConnectionNeedsTheOnPremSite) {
+  std::string no_onprem = replaced("[onprem]\ncidr = \"10.0.0.0/16\"", "");
+  no_onprem.replace(no_onprem.find("onprem = \"10.0.0.10\"\n"), 21, "");
+  try {
+    parse(no_onprem);
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs the on-prem site"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Topology, ANeedsSomethingToBuild) {
+  EXPECT_THROW(parse("[lab]\nname = \"empty\"\n"), ConfigError);
+}
+
+TEST(Topology, SeveralVpcsNeedATransitGateway) {
+  const std::string two = replaced("[hosts]", "[[vpc]]\nid = \"vpc-2\"\ncidr = \"10.2.0.0/16\"\nsubnets = [\"10.2.0.0/24\"]\n[hosts]");
+  EXPECT_THROW(parse(two), ConfigError);
+}
+
+// Every key the schema documents is one the parser reads, and every key it reads is documented.
+// The files read together touch every table (the built-in labs and a lab with every option).
+TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
+  const std::string every_option =
+      "[lab]\nname = \"x\"\ndescription = \"y\"\n"
+      "[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_multipath = true\n" +
+      replaced("[client_vpn]",
+               "[client_vpn]\nid = \"cvpn-endpoint-1\"\nregion = \"eu-west-1\"\ntransport = \"tcp\"\n"
+               "port = 1194\nsplit_tunnel = true\nsession_timeout_hours = 8\ndata_ciphers = [\"AES-256-GCM\"]\n"
+               "key_derivation = \"prf\"\ndns_servers = [\"10.1.0.2\"]\nmax_connections = 10") +
+      "[[client_vpn.authorization_rule]]\ndestination = \"10.1.0.0/16\"\n"
+      "[[client_vpn.route]]\ndestination = \"10.0.0.0/16\"\ntarget = \"10.1.0.0/24\"\n";
+  const std::string with_eni = replaced("subnet = \"10.1.0.0/24\"\n", "subnet = \"10.1.0.0/24\"\neni_address = \"10.1.0.5\"\n");
+  const std::string with_group = replaced("name = \"alice\"", "name = \"alice\"\ngroup = \"admins\"");
+  KeyRecorder recorder;
+  for (const auto& text : {every_option, with_eni, with_group, std::string("[onprem]\ncidr = \"10.0.0.0/16\"\nlan = \"10.0.1.0/24\"\n")}) {
+    try {
+      parse(text);
+    } catch (const ConfigError& e) {
+      if (text.starts_with("[onprem]")) continue;  // read [onprem] fully, then refused: nothing to build
+      FAIL() << e.what();
+    }
+  }
+  parse_topology(read(kTopologies + "/s2s-tgw.toml"), "t.toml", "/work");
+  std::set<std::pair<std::string, std::string>> documented;
+  std::set<std::string> any_key_tables;
+  for (const auto& k : topology_schema().keys) {
+    if (k.key == "*") any_key_tables.emplace(k.table);
+    else documented.emplace(k.table, k.key);
+  }
+  auto read_keys = recorder.keys_of("t.toml");
+  std::erase_if(read_keys, [&](const auto& k) { return any_key_tables.count(k.first) > 0; });
+  for (const auto& k : documented) EXPECT_TRUE(read_keys.count(k)) << "documented but never read: " << k.first << "." << k.second;
+  for (const auto& k : read_keys) EXPECT_TRUE(documented.count(k)) << "read but not documented: " << k.first << "." << k.second;
+}
+
+TEST(TopologySchema, ReferencePageIsCurrent) {
+  EXPECT_EQ(read(VPNGW_SOURCE_DIR "/docs/reference/lab-topology.md"), reference_markdown(topology_schema()))
+      << "regenerate: ./build/vpngw reference lab-topology > docs/reference/lab-topology.md";
+}
+
+}  // namespace
+}  // namespace vpngw::lab
