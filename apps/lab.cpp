@@ -1,10 +1,5 @@
 #include "apps/lab.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +8,7 @@
 #include <vector>
 
 #include "apps/guarded.hpp"
+#include "apps/run_script.hpp"
 #include "lab/topology.hpp"
 
 namespace vpngw {
@@ -68,23 +64,16 @@ std::function<int()> add_lab_command(CLI::App& app) {
     const std::vector<std::string> rest = lab->remaining();
     if (!rest.empty() && rest[0] == "plan") return plan(rest);
     if (!rest.empty() && rest[0] == "check") return check(rest);
-    const char* dir = std::getenv("VPNGW_LAB_DIR");
-    const std::string script = std::string(dir ? dir : VPNGW_SOURCE_DIR "/lab") + "/lab.sh";
-    if (!std::filesystem::exists(script)) {
-      std::cerr << "vpngw lab: " << script << " not found (set VPNGW_LAB_DIR to the repository's lab/ folder)\n";
-      return 1;
-    }
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) ::setenv("VPNGW_BIN", self.c_str(), 1);
-    std::vector<std::string> args{"bash", script};
-    for (const auto& a : rest) args.push_back(a);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execvp("bash", argv.data());
-    std::cerr << "vpngw lab: cannot run bash: " << std::strerror(errno) << "\n";
-    return 1;
+    return exec_source_script("lab/lab.sh", rest);
+  };
+}
+
+std::function<int()> add_bench_command(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan; failover: table, JSON, picture");
+  bench->prefix_command();
+  return [bench]() -> int {
+    if (!bench->parsed()) return -1;
+    return exec_source_script("bench/run.sh", bench->remaining());
   };
 }
 

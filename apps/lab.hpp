@@ -1,5 +1,5 @@
-// `vpngw lab ...`: hands over to lab/lab.sh (namespaces and processes are the lab's business; it
-// drives only the public vpngw commands, as DESIGN.md asks).
+// `vpngw lab ...` hands over to lab/lab.sh except `lab plan` and `lab check` (topology files, read
+// here); `vpngw bench ...` hands over to bench/run.sh.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,5 +8,6 @@
 namespace vpngw {
 
 std::function<int()> add_lab_command(CLI::App& app);
+std::function<int()> add_bench_command(CLI::App& app);
 
 }  // namespace vpngw

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   auto run_s2s = vpngw::add_s2s_command(app);
   auto run_stream = vpngw::add_stream_command(app);
   auto run_lab = vpngw::add_lab_command(app);
+  auto run_bench = vpngw::add_bench_command(app);
   auto run_clientvpn = vpngw::add_clientvpn_command(app);
   auto run_reference = vpngw::add_reference_command(app);
 
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
   if (int rc = run_s2s(); rc >= 0) return rc;
   if (int rc = run_stream(); rc >= 0) return rc;
   if (int rc = run_lab(); rc >= 0) return rc;
+  if (int rc = run_bench(); rc >= 0) return rc;
   if (int rc = run_clientvpn(); rc >= 0) return rc;
   if (int rc = run_reference(); rc >= 0) return rc;
 

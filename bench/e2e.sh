@@ -5,24 +5,35 @@
 #   vpngw        vpngw ESP-in-UDP, AES-256-GCM, manual SAs
 #   wireguard-go Debian's wireguard-go (ChaCha20-Poly1305)
 #   openvpn      Debian's OpenVPN 2.6, p2p TLS, AES-256-GCM, user space (no DCO here)
+#   strongswan   Debian's strongSwan (charon, IKEv2 PSK) with kernel-libipsec: ESP in user space
+#                over its TUN, AES-256-GCM in UDP 4500 (this kernel has no ESP)
 # Tests: one TCP stream, four TCP streams, UDP with 64-byte payloads. Each runs REPS times
-# (default 3) for SECONDS (default 5); the table shows median [min-max] and the ratio to vpngw.
+# (default 3) for BENCH_SECONDS (default 5); the table shows median [min-max] and the ratio to
+# vpngw. PATHS picks the data paths (default: all five, in that order).
 # Usage: sudo bench/e2e.sh [--json FILE]      Needs root; prints numbers, asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPS=${REPS:-3} SECONDS_PER=${SECONDS:-5}
+# (not $SECONDS: bash's own counter of seconds since the shell started)
+REPS=${REPS:-3} SECONDS_PER=${BENCH_SECONDS:-5}
+PATHS=${PATHS:-veth vpngw wireguard-go openvpn strongswan}
 JSON_OUT=""
 [ "${1:-}" = "--json" ] && JSON_OUT=$2
 [ "$(id -u)" -eq 0 ] || { echo "e2e.sh: run as root" >&2; exit 1; }
-./scripts/setup.sh >/dev/null
-./scripts/build.sh vpngw >/dev/null
+# `vpngw bench` passes its own binary; run alone, set up and build first.
+if [ -z "${VPNGW_BENCH_BIN:-}" ]; then
+  ./scripts/setup.sh >/dev/null
+  ./scripts/build.sh vpngw >/dev/null
+fi
+VPNGW=${VPNGW_BENCH_BIN:-$PWD/build/vpngw}
 source lab/two_gateways.sh
+source lab/strongswan_cgw.sh
 WORK=$(mktemp -d /tmp/vpngw-bench.XXXXXX)
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 cleanup() {
   lab_exec gl pkill -f "wireguard-go wgl" 2>/dev/null || true
   lab_exec gr pkill -f "wireguard-go wgr" 2>/dev/null || true
+  teardown_strongswan
   lab_down
 }
 trap 'cleanup; rm -rf "$WORK"' EXIT
@@ -33,7 +44,7 @@ setup_veth() {
   lab_exec gr ip route add 10.1.0.0/24 via 198.51.100.1
 }
 
-setup_vpngw() { lab_start_vpngw "$PWD/build/vpngw" aes256gcm16; }
+setup_vpngw() { lab_start_vpngw "$VPNGW" aes256gcm16; }
 
 setup_wireguard() {
   local kl kr
@@ -71,6 +82,26 @@ setup_openvpn() {
   echo "openvpn did not come up" >&2; cat "$WORK"/ovpn-*.log >&2; return 1
 }
 
+# Two charons, PSK, one route-based Child SA with 0.0.0.0/0 selectors; routes into ipsec0 by hand.
+setup_strongswan() {
+  local psk
+  psk=$(openssl rand -hex 16)
+  swan_write_conf "$WORK/swan-l" 198.51.100.1 198.51.100.2 "$psk" aes256gcm16-prfsha256-ecp256 aes256gcm16
+  swan_write_conf "$WORK/swan-r" 198.51.100.2 198.51.100.1 "$psk" aes256gcm16-prfsha256-ecp256 aes256gcm16
+  swan_start "$(lab_ns gr)" "$WORK/swan-r" || return 1
+  swan_start "$(lab_ns gl)" "$WORK/swan-l" || return 1
+  swan_ctl "$(lab_ns gl)" "$WORK/swan-l" --initiate --child tunnel1 >"$WORK/swan-initiate.log" 2>&1 ||
+    { echo "strongSwan did not establish:" >&2; tail -20 "$WORK/swan-initiate.log" "$WORK/swan-l/charon.log" >&2; return 1; }
+  lab_exec gl ip route add 10.2.0.0/24 dev ipsec0
+  lab_exec gr ip route add 10.1.0.0/24 dev ipsec0
+}
+
+teardown_strongswan() {
+  [ -d "$WORK/swan-l" ] && swan_stop "$(lab_ns gl)" "$WORK/swan-l"
+  [ -d "$WORK/swan-r" ] && swan_stop "$(lab_ns gr)" "$WORK/swan-r"
+  return 0
+}
+
 teardown_openvpn() {
   kill "$(cat "$WORK/ovpn-l.pid")" "$(cat "$WORK/ovpn-r.pid")" 2>/dev/null || true
 }
@@ -105,7 +136,7 @@ measure() {
   done
 }
 
-for path in veth vpngw wireguard-go openvpn; do
+for path in $PATHS; do
   echo "== $path" >&2
   lab_create "b$$" "$WORK/lab"
   case $path in
@@ -113,10 +144,12 @@ for path in veth vpngw wireguard-go openvpn; do
     vpngw) setup_vpngw ;;
     wireguard-go) setup_wireguard ;;
     openvpn) setup_openvpn ;;
+    strongswan) setup_strongswan ;;
   esac
   lab_exec hl ping -c 2 -i 0.2 -W 2 10.2.0.2 >/dev/null || { echo "$path: no connectivity" >&2; exit 1; }
   measure $path
   [ $path = openvpn ] && teardown_openvpn
+  [ $path = strongswan ] && teardown_strongswan
   [ $path = wireguard-go ] && { lab_exec gl pkill -f "wireguard-go wgl" || true; lab_exec gr pkill -f "wireguard-go wgr" || true; }
   lab_down
 done
@@ -129,7 +162,7 @@ data = {}
 for path, kind, rep, val in rows:
     parts = val.split()
     data.setdefault((path, kind), []).append([float(x) for x in parts])
-paths = ["veth", "vpngw", "wireguard-go", "openvpn"]
+paths = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan"]
 kinds = [("tcp1", 0, "TCP 1 stream Mb/s"), ("tcp4", 0, "TCP 4 streams Mb/s"), ("udp64", 1, "UDP 64 B kpps")]
 def stat(path, kind, idx):
     vals = [v[idx] for v in data.get((path, kind), []) if len(v) > idx]

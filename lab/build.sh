@@ -4,6 +4,8 @@
 # mistake in the file stops the build before any namespace exists.
 #
 #   lab_build PREFIX BIN WORK TOPOLOGY   build it; waits until tunnels, BGP and clients are up
+#                                        (call it with set -e in force, not under `if` or `||`:
+#                                        every step's failure must stop the build)
 #   lab_teardown PREFIX                  remove every namespace PREFIX-* and what runs in it
 #
 # Nodes are namespaces PREFIX-<node>: net (the lab internet bridge), cgw, t1, t2, vgw (or router
@@ -53,24 +55,24 @@ lab_host() {
 
 lab_bridge() {  # PREFIX NODE BRIDGE [ADDRESS]
   s2s_in "$1" "$2" ip link add "$3" type bridge
-  [ -n "${4:-}" ] && s2s_in "$1" "$2" ip addr add "$4" dev "$3"
+  [ -z "${4:-}" ] || s2s_in "$1" "$2" ip addr add "$4" dev "$3"
   s2s_in "$1" "$2" ip link set "$3" up
 }
 
 lab_build() {
   local p=$1 bin=$2 work=$3 topology=$4
   mkdir -p "$work"
-  "$bin" lab plan "$topology" "$work" || return 1
+  "$bin" lab plan "$topology" "$work"
   lab_read_plan "$work/plan"
   lab_teardown "$p"
   S2S_WORK=$work
   local kind="" connection="" cgw_id="" cgw_ip="" onprem_cidr="" vpc_cidrs="" node cidr rec
-  [ -n "$LAB_S2S" ] && read -r kind connection cgw_id cgw_ip onprem_cidr vpc_cidrs <<<"$LAB_S2S"
+  [ -z "$LAB_S2S" ] || read -r kind connection cgw_id cgw_ip onprem_cidr vpc_cidrs <<<"$LAB_S2S"
 
   s2s_log "lab $LAB_NAME${LAB_DESCRIPTION:+: $LAB_DESCRIPTION}"
   local nodes="net $LAB_ROUTER"
-  [ -n "$kind" ] && nodes="net cgw t1 t2 vgw"
-  [ -n "$LAB_CVPN" ] && nodes="$nodes cvpn"
+  [ -z "$kind" ] || nodes="net cgw t1 t2 vgw"
+  [ -z "$LAB_CVPN" ] || nodes="$nodes cvpn"
   s2s_log "namespaces: $nodes, hosts and clients (prefix $p-)"
   for node in $nodes; do lab_node "$p" "$node"; done
   lab_bridge "$p" net br0
@@ -88,7 +90,7 @@ lab_build() {
     s2s_link "$p" t1 vgw0 100.64.0.1/30 vgw az-a 100.64.0.2/30
     s2s_link "$p" t2 vgw0 100.64.0.5/30 vgw az-b 100.64.0.6/30
     # ECMP by 5-tuple hash, as a transit gateway spreads flows over tunnels
-    [ "$kind" = tgw ] && s2s_in "$p" vgw sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+    [ "$kind" != tgw ] || s2s_in "$p" vgw sysctl -qw net.ipv4.fib_multipath_hash_policy=1
     for node in cgw t1 t2; do s2s_in "$p" "$node" sysctl -qw net.ipv4.ip_forward=1; done
     # Each endpoint hands what it decrypts to the gateway router.
     for cidr in ${vpc_cidrs//,/ }; do
@@ -97,11 +99,10 @@ lab_build() {
     done
   fi
   for rec in "${LAB_HOSTS[@]}"; do lab_host "$p" $rec; done
-  [ ${#LAB_HOSTS[@]} -gt 0 ] && s2s_log "hosts: $(for rec in "${LAB_HOSTS[@]}"; do read -r n _ a _ <<<"$rec"; printf '%s %s  ' "$n" "${a%/*}"; done)"
+  [ ${#LAB_HOSTS[@]} -eq 0 ] || s2s_log "hosts: $(for rec in "${LAB_HOSTS[@]}"; do read -r n _ a _ <<<"$rec"; printf '%s %s  ' "$n" "${a%/*}"; done)"
 
-  [ -n "$kind" ] && { lab_build_s2s "$p" "$bin" "$work" "$kind" "$connection" "$cgw_id" "$onprem_cidr" "$vpc_cidrs" || return 1; }
-  [ -n "$LAB_CVPN" ] && { lab_build_cvpn "$p" "$bin" "$work" || return 1; }
-  return 0
+  if [ -n "$kind" ]; then lab_build_s2s "$p" "$bin" "$work" "$kind" "$connection" "$cgw_id" "$onprem_cidr" "$vpc_cidrs"; fi
+  if [ -n "$LAB_CVPN" ]; then lab_build_cvpn "$p" "$bin" "$work"; fi
 }
 
 lab_build_s2s() {
@@ -115,24 +116,24 @@ lab_build_s2s() {
   s2s_start "$p" t2 t2 "$bin" gateway --config "$work/configs/$connection-tunnel2.toml" --stats "$work/t2.json"
   s2s_log "$kind router: AWS's route priority towards on-prem"
   local router_args=()
-  [ "$kind" = tgw ] && router_args+=(--transit)
+  [ "$kind" != tgw ] || router_args+=(--transit)
   # a static connection's routes (the model's `routes`), through either tunnel
-  [ "$kind" = static ] && router_args+=(--static "$onprem_cidr,$connection-tunnel1" --static "$onprem_cidr,$connection-tunnel2")
+  [ "$kind" != static ] || router_args+=(--static "$onprem_cidr,$connection-tunnel1" --static "$onprem_cidr,$connection-tunnel2")
   s2s_start "$p" vgw vgw "$bin" s2s vgw --name "$p-vgw" "${router_args[@]}" --poll-ms "${S2S_POLL_MS:-100}" \
     --metrics-port 9105 \
     --endpoint "$connection-tunnel1,/run/vpngw/$connection-tunnel1.sock,100.64.0.1" \
     --endpoint "$connection-tunnel2,/run/vpngw/$connection-tunnel2.sock,100.64.0.5"
   s2s_wait 10 "the tunnel endpoints' management sockets" \
-    test -S "/run/vpngw/$connection-tunnel1.sock" -a -S "/run/vpngw/$connection-tunnel2.sock" || return 1
+    test -S "/run/vpngw/$connection-tunnel1.sock" -a -S "/run/vpngw/$connection-tunnel2.sock"
   s2s_log "customer gateway $cgw_id (vpngw): initiates both tunnels"
   s2s_start "$p" cgw cgw "$bin" gateway --config "$work/configs/$cgw_id.toml" --stats "$work/cgw.json"
-  s2s_wait 10 "the customer gateway's management socket" test -S "/run/vpngw/$cgw_id.sock" || return 1
+  s2s_wait 10 "the customer gateway's management socket" test -S "/run/vpngw/$cgw_id.sock"
   if [ "$kind" = static ]; then
-    s2s_wait 60 "both tunnels at the customer gateway" s2s_ipsec_up "$bin" "$cgw_id" 2 || return 1
+    s2s_wait 60 "both tunnels at the customer gateway" s2s_ipsec_up "$bin" "$cgw_id" 2
   else
-    s2s_wait 60 "both BGP sessions at the customer gateway" s2s_bgp_established "$bin" "$cgw_id" 2 || return 1
+    s2s_wait 60 "both BGP sessions at the customer gateway" s2s_bgp_established "$bin" "$cgw_id" 2
   fi
-  s2s_wait 20 "the $kind's routes towards on-prem" s2s_vgw_routes "$bin" "$p" || return 1
+  s2s_wait 20 "the $kind's routes towards on-prem" s2s_vgw_routes "$bin" "$p"
   s2s_log "Site-to-Site up: both tunnels Established$([ "$kind" = static ] && echo " (static routing)" || echo ", both BGP sessions Established")"
 }
 
@@ -153,14 +154,14 @@ lab_build_cvpn() {
     s2s_in "$p" "$LAB_ROUTER" ip link set "e-$bridge" master "$bridge" up
   done
   s2s_log "Client VPN endpoint (vpngw clientvpn serve) at $LAB_CVPN:443, its PKI, ENIs ${LAB_ENIS[*]}"
-  cvpn_start "$bin" || return 1
+  cvpn_start "$bin"
   for rec in "${LAB_ENIS[@]}"; do
     read -r device bridge <<<"$rec"
     s2s_in "$p" cvpn ip link set "$device" master "br-$bridge"
   done
   for rec in "${LAB_CLIENTS[@]}"; do
     read -r name group outside <<<"$rec"
-    [ "$group" = - ] && group=""
+    [ "$group" != - ] || group=""
     lab_node "$p" "$name"
     s2s_internet_port "$p" "$name" "$outside"
     s2s_in "$p" "$name" ip route add default via "$CVPN_NET.254"  # a home router; redirect-gateway needs one
@@ -169,9 +170,9 @@ lab_build_cvpn() {
   done
   for rec in "${LAB_CLIENTS[@]}"; do
     read -r name _ <<<"$rec"
-    cvpn_wait_connected "$name" 30 || { echo "client $name did not connect: tail $work/$name.log" >&2; return 1; }
+    cvpn_wait_connected "$name" 30 || { echo "client $name did not connect: see $work/$name.log" >&2; return 1; }
   done
-  [ ${#LAB_CLIENTS[@]} -gt 0 ] && s2s_log "clients connected: $(for rec in "${LAB_CLIENTS[@]}"; do read -r n _ <<<"$rec"; printf '%s ' "$n"; done)"
+  [ ${#LAB_CLIENTS[@]} -eq 0 ] || s2s_log "clients connected: $(for rec in "${LAB_CLIENTS[@]}"; do read -r n _ <<<"$rec"; printf '%s ' "$n"; done)"
   return 0
 }
 

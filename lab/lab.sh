@@ -70,12 +70,9 @@ case $cmd in
     lab_teardown "$P"
     rm -rf "$STATE"
     mkdir -p "$STATE"
-    if ! lab_build "$P" "$BIN" "$STATE/work" "$file"; then
-      echo "vpngw lab up: failed; logs in $STATE/work (vpngw lab down removes what was built)" >&2
-      echo "$file" >"$STATE/topology"
-      exit 1
-    fi
     echo "$file" >"$STATE/topology"
+    trap 'rc=$?; [ $rc = 0 ] || echo "vpngw lab up: failed; logs in $STATE/work (vpngw lab down removes what was built)" >&2' EXIT
+    lab_build "$P" "$BIN" "$STATE/work" "$file"
     echo
     lab_status
     echo

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""`vpngw bench`'s summary: DIR/bench.json and DIR/bench.svg from one run's results.
+
+Usage: chart.py DIR
+Reads DIR/dataplane.json (bench/e2e.sh --json) and, when there, DIR/failover/failover.json
+(`vpngw lab failover`). The SVG has one panel per test: a bar per data path at its median, a
+whisker from min to max, and the ratio to vpngw; the last panel is each failover run's detection
+and restoration time.
+"""
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from html import escape
+
+PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan"]
+LABELS = {"veth": "no tunnel", "vpngw": "vpngw", "wireguard-go": "wireguard-go", "openvpn": "OpenVPN",
+          "strongswan": "strongSwan libipsec"}
+TESTS = [("tcp1", "TCP, 1 stream", "Mb/s"), ("tcp4", "TCP, 4 streams", "Mb/s"), ("udp64", "UDP, 64-byte payloads", "kpps")]
+COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a"}
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def panel(y, title, unit, rows, width=760):
+    """rows: [(label, colour, median, lo, hi, note)] -> SVG elements and the panel's height."""
+    left, right, bar_h, gap = 170, 150, 18, 6
+    top = y + 26
+    scale_max = max((r[4] for r in rows), default=1) or 1
+    span = width - left - right
+    out = [f'<text x="10" y="{y + 16}" font-weight="bold">{escape(title)} ({escape(unit)})</text>']
+    for i, (label, colour, median, lo, hi, note) in enumerate(rows):
+        by = top + i * (bar_h + gap)
+        w = span * median / scale_max
+        out.append(f'<text x="{left - 8}" y="{by + 13}" text-anchor="end">{escape(label)}</text>')
+        out.append(f'<rect x="{left}" y="{by}" width="{w:.1f}" height="{bar_h}" fill="{colour}"/>')
+        x_lo, x_hi = left + span * lo / scale_max, left + span * hi / scale_max
+        out.append(f'<line x1="{x_lo:.1f}" y1="{by + bar_h / 2}" x2="{x_hi:.1f}" y2="{by + bar_h / 2}" stroke="#000"/>')
+        out.append(f'<text x="{left + span + 8}" y="{by + 13}">{escape(note)}</text>')
+    return out, 26 + len(rows) * (bar_h + gap) + 14
+
+
+def main():
+    d = sys.argv[1]
+    with open(os.path.join(d, "dataplane.json")) as f:
+        dataplane = json.load(f)
+    failover = []
+    fpath = os.path.join(d, "failover", "failover.json")
+    if os.path.exists(fpath):
+        with open(fpath) as f:
+            failover = json.load(f)
+    summary = {
+        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
+        "versions": {"wireguard-go": version(["wireguard-go", "--version"]),
+                     "openvpn": version(["openvpn", "--version"]),
+                     "strongswan": version(["swanctl", "--version"]),
+                     "iperf3": version(["iperf3", "--version"])},
+        "dataplane": dataplane,
+        "failover": failover,
+        "notes": "medians with [min, max] over the runs; ratio_to_vpngw compares medians within this run",
+    }
+    with open(os.path.join(d, "bench.json"), "w") as f:
+        json.dump(summary, f, indent=2)
+
+    elements, y = [], 10
+    for kind, title, unit in TESTS:
+        rows = []
+        for p in PATHS:
+            s = dataplane.get(p, {}).get(kind)
+            if s:
+                rows.append((LABELS[p], COLOURS[p], s["median"], s["min"], s["max"],
+                             f'{s["median"]:.0f} [{s["min"]:.0f}-{s["max"]:.0f}] x{s["ratio_to_vpngw"]:.2f}'))
+        part, h = panel(y, title, unit, rows)
+        elements += part
+        y += h
+    if failover:
+        rows = []
+        for r in failover:
+            restore = r.get("restore_ms") or 0
+            detect = r.get("detect_ms") or 0
+            rows.append((r["label"], "#c33", restore, detect, restore,
+                         f'detect {detect:.0f}, restore {restore:.0f}, lost {r["lost"]}'))
+        part, h = panel(y, "Failover: active endpoint killed, 1000 pps (bar: restore; whisker: detect to restore)",
+                        "ms", rows)
+        elements += part
+        y += h
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{y + 10}" font-family="sans-serif" '
+           f'font-size="12"><rect width="100%" height="100%" fill="#fff"/>' + "".join(elements) + "</svg>\n")
+    with open(os.path.join(d, "bench.svg"), "w") as f:
+        f.write(svg)
+
+    if failover:
+        print()
+        print(f"{'failover run':<20}{'detect ms':>12}{'restore ms':>12}{'lost':>8}")
+        for r in failover:
+            print(f"{r['label']:<20}{r.get('detect_ms') or 0:>12.0f}{r.get('restore_ms') or 0:>12.0f}{r['lost']:>8}")
+
+
+if __name__ == "__main__":
+    main()
