@@ -4,12 +4,18 @@
 #include <string>
 #include <vector>
 
-#include "lab/topology_schema.hpp"
+#include "control/clientvpn/endpoint_config.hpp"
+#include "control/gateway_config.hpp"
+#include "control/nat_config.hpp"
+#include "control/s2s/vpn_config.hpp"
+#include "lab/topology.hpp"
 
 namespace vpngw {
 namespace {
 
-std::vector<const ConfigSchema*> schemas() { return {&lab::topology_schema()}; }
+std::vector<const ConfigSchema*> schemas() {
+  return {&gateway_schema(), &s2s::model_schema(), &clientvpn_endpoint_schema(), &nat_schema(), &lab::topology_schema()};
+}
 
 }  // namespace
 

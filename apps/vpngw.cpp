@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   auto* gateway = app.add_subcommand("gateway", "run one gateway from a config file");
   std::string config_path, stats_path;
   bool check_only = false;
-  gateway->add_option("-c,--config", config_path, "gateway config (TOML), see docs/gateway-config.md")->required();
+  gateway->add_option("-c,--config", config_path, "gateway config (TOML), see docs/reference/gateway.md")->required();
   gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
   gateway->add_flag("--check", check_only, "validate the config and exit");
 

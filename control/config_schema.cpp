@@ -43,6 +43,26 @@ std::set<std::pair<std::string, std::string>> KeyRecorder::keys_of(const std::st
   return out;
 }
 
+std::set<std::pair<std::string, std::string>> ConfigSchema::documented() const {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& k : keys)
+    if (!k.key.empty() && k.key != "*") out.emplace(k.table, k.key);
+  return out;
+}
+
+std::set<std::string> ConfigSchema::any_key_tables() const {
+  std::set<std::string> out;
+  for (const auto& k : keys)
+    if (k.key == "*") out.emplace(k.table);
+  return out;
+}
+
+std::vector<ConfigKey> under_table(std::string_view table, std::span<const ConfigKey> keys) {
+  std::vector<ConfigKey> out(keys.begin(), keys.end());
+  for (auto& k : out) k.table = table;
+  return out;
+}
+
 std::string reference_markdown(const ConfigSchema& schema) {
   // A table's heading shows how it is written: [name] or [[name]] (from its own entry one level up).
   std::map<std::string, std::string_view> kind;
@@ -52,7 +72,7 @@ std::string reference_markdown(const ConfigSchema& schema) {
     const std::string table(k.table);
     if (!by_table.count(table)) order.push_back(table);
     by_table[table].push_back(&k);
-    kind[table.empty() ? std::string(k.key) : table + "." + std::string(k.key)] = k.type;
+    if (!k.key.empty()) kind[table.empty() ? std::string(k.key) : table + "." + std::string(k.key)] = k.type;
   }
   std::ostringstream o;
   o << "# " << schema.title << "\n\n";
@@ -66,10 +86,17 @@ std::string reference_markdown(const ConfigSchema& schema) {
       const bool array = kind[table].starts_with("array of tables");
       o << "\n## `" << (array ? "[[" : "[") << table << (array ? "]]" : "]") << "`\n\n";
     }
-    o << "| key | type | meaning |\n|---|---|---|\n";
     for (const ConfigKey* k : by_table[table])
+      if (k->key.empty()) o << k->doc << "\n\n";
+    bool header = false;
+    for (const ConfigKey* k : by_table[table]) {
+      if (k->key.empty()) continue;
+      if (!header) o << "| key | type | meaning |\n|---|---|---|\n";
+      header = true;
       o << "| `" << cell(k->key) << "` | " << cell(k->type) << " | " << cell(k->doc) << " |\n";
+    }
   }
+  if (!schema.outro.empty()) o << "\n" << schema.outro;
   return o.str();
 }
 

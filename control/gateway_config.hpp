@@ -1,6 +1,6 @@
 // The configuration of one gateway (`vpngw gateway --config FILE`), loaded from TOML and fully
 // validated at load time: every error names the file, the key, the value and what is allowed.
-// Reference with an example: docs/gateway-config.md.
+// Reference: docs/reference/gateway.md (printed from gateway_schema()); example: examples/left.toml.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "control/config_error.hpp"
 #include "control/ike/tunnel_options.hpp"
 #include "dataplane/aead.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw {
 
@@ -94,5 +95,8 @@ struct GatewayConfig {
 // `source` names the input in error messages (usually the file path).
 GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string& source);
 GatewayConfig load_gateway_config(const std::string& path);
+
+// Its documented keys (docs/reference/gateway.md is printed from them).
+const ConfigSchema& gateway_schema();
 
 }  // namespace vpngw

@@ -11,6 +11,7 @@
 #include "control/config_error.hpp"
 #include "nat/eni.hpp"
 #include "nat/flow_table.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw {
 
@@ -35,5 +36,8 @@ struct NatConfig {
 
 NatConfig parse_nat_config(std::string_view toml_text, const std::string& source);
 NatConfig load_nat_config(const std::string& path);
+
+// Its documented keys (docs/reference/nat.md is printed from them).
+const ConfigSchema& nat_schema();
 
 }  // namespace vpngw

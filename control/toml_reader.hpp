@@ -82,7 +82,7 @@ class TableReader {
   void reject_unknown() const {
     for (const auto& [k, v] : t_) {
       if (!seen_.count(std::string(k.str()))) {
-        fail(std::string(k.str()), "", "unknown key (see docs/gateway-config.md for the keys allowed here)");
+        fail(std::string(k.str()), "", "unknown key (`vpngw reference` lists the keys each file takes)");
       }
     }
   }

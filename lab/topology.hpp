@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/ip_prefix.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw::lab {
 
@@ -84,5 +85,8 @@ Topology load_topology(const std::string& path, const std::string& work_dir);
 
 // The records lab/lab.sh reads, one per line: "<kind> <fields...>" (docs/lab-topology.md).
 std::string plan_records(const Topology& t);
+
+// Its documented keys (docs/reference/lab-topology.md is printed from them).
+const ConfigSchema& topology_schema();
 
 }  // namespace vpngw::lab

@@ -1,4 +1,4 @@
-#include "lab/topology_schema.hpp"
+#include "lab/topology.hpp"
 
 namespace vpngw::lab {
 namespace {
@@ -87,7 +87,7 @@ constexpr ConfigKey kKeys[] = {
 }  // namespace
 
 const ConfigSchema& topology_schema() {
-  static const ConfigSchema schema{"lab-topology", "Lab topology files", kIntro, kKeys};
+  static const ConfigSchema schema{"lab-topology", "Lab topology files", kIntro, {std::begin(kKeys), std::end(kKeys)}};
   return schema;
 }
 

@@ -14,6 +14,7 @@
 #include "control/nat_config.hpp"
 #include "control/openvpn/tls_server.hpp"
 #include "dataplane/aead.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw {
 
@@ -66,5 +67,8 @@ struct ClientVpnConfig {
 ClientVpnConfig parse_clientvpn_config(std::string_view toml_text, const std::string& source,
                                        const std::string& base_dir = ".");
 ClientVpnConfig load_clientvpn_config(const std::string& path);
+
+// Its documented keys (docs/reference/clientvpn-endpoint.md is printed from them).
+const ConfigSchema& clientvpn_endpoint_schema();
 
 }  // namespace vpngw

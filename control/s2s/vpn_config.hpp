@@ -15,6 +15,7 @@
 #include "common/ip_prefix.hpp"
 #include "control/config_error.hpp"
 #include "control/ike/tunnel_options.hpp"
+#include "control/config_schema.hpp"
 
 namespace vpngw::s2s {
 
@@ -70,5 +71,8 @@ std::optional<std::string> check_inside_cidr(const IpPrefix& p);
 // `source` names the input in error messages (usually the file path).
 SiteToSiteConfig parse_site_to_site(std::string_view toml_text, const std::string& source);
 SiteToSiteConfig load_site_to_site(const std::string& path);
+
+// Its documented keys (docs/reference/s2s-model.md is printed from them).
+const ConfigSchema& model_schema();
 
 }  // namespace vpngw::s2s
