@@ -7,7 +7,9 @@
 #                           if a lab is up.
 #   down                    remove it, whatever state it is in (also after a crash)
 #   status                  nodes, tunnels (state, bytes), BGP sessions, routes, client connections
-#   report [--out DIR]      the status as a summary page: DIR/report.html (default ./vpngw-report-*)
+#   report [--out DIR]      a terminal summary and the page DIR/report.html (default ./vpngw-report-*):
+#                           status, metrics, connections, and what a run left in DIR (the demo's
+#                           failover, NAT proofs, authorization)
 #   exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
 #   check TOPOLOGY          read a topology file and say what it holds or what is wrong
 #   capture TUNNEL [--seconds N] [--out DIR]
@@ -50,7 +52,7 @@ lab_status() {
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
 need_lab() { [ -f "$STATE/topology" ] || { echo "no lab is up (vpngw lab up)" >&2; exit 1; }; }
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 cmd=${1:-}
 [ -n "$cmd" ] && shift
@@ -110,6 +112,7 @@ case $cmd in
     lab_read_plan "$STATE/work/plan"
     [ -n "$LAB_CVPN" ] && "$BIN" ctl -s "$STATE/work/endpoint.sock" --json connections >"$out/cvpn.json"
     [ -n "$LAB_S2S" ] && s2s_in "$P" vgw curl -s http://127.0.0.1:9105/metrics | grep '^aws_vpn' >"$out/metrics.txt" || true
+    python3 "$HERE/report.py" "$out" --text
     python3 "$HERE/report.py" "$out" >"$out/report.html"
     echo "report: $out/report.html"
     ;;

@@ -2,6 +2,7 @@
 """A lab's summary as one self-contained HTML page (`vpngw lab report`, and the demo through it).
 
 Usage: report.py DIR > DIR/report.html
+       report.py DIR --text       the same parts as a short terminal summary
 
 Reads from DIR; each part is optional and shown only when its file is there:
   status.txt             `vpngw lab status`: nodes, tunnels, BGP, routes, connections -> preformatted
@@ -59,14 +60,53 @@ def metrics_rows(text):
     return rows
 
 
-def nat_proof(title, text):
+def nat_verdict(text):
     sources = {line.split()[2] for line in text.splitlines() if " > " in line and "echo request" in line}
-    verdict = ("the host saw only the ENI's address: " + ", ".join(sorted(sources))) if sources else "no packet captured"
-    return f"<h2>{html.escape(title)}</h2><p>" + html.escape(verdict) + "</p>" + pre(text)
+    return ("the host saw only the ENI's address: " + ", ".join(sorted(sources))) if sources else "no packet captured"
+
+
+def nat_proof(title, text):
+    return f"<h2>{html.escape(title)}</h2><p>" + html.escape(nat_verdict(text)) + "</p>" + pre(text)
+
+
+def text_summary(d):
+    """The page's facts in a few terminal lines."""
+    lines = ["== summary"]
+    status = read(d, "status.txt")
+    if status:
+        lines.append(status.splitlines()[0])
+    metrics = metrics_rows(read(d, "metrics.txt") or "")
+    by_tunnel = {}
+    for tunnel, name, value in metrics:
+        by_tunnel.setdefault(tunnel, {})[name] = value
+    for tunnel, m in sorted(by_tunnel.items()):
+        state = "up" if m.get("aws_vpn_tunnel_state") == "1" else "down"
+        lines.append(f"tunnel {tunnel}: {state}, {m.get('aws_vpn_tunnel_data_in_bytes_total', '?')} bytes in, "
+                     f"{m.get('aws_vpn_tunnel_data_out_bytes_total', '?')} bytes out (at the VGW)")
+    for r in json.loads(read(d, "failover.json") or "[]"):
+        lines.append(f"failover {r['label']}: detected in {ms(r['detect_ms'])} ms, restored in {ms(r['restore_ms'])} ms, "
+                     f"{r['lost']} of {r['sent']} packets lost")
+    for line in (read(d, "iperf.txt") or "").splitlines():
+        if "receiver" in line:
+            lines.append("TCP on-prem -> VPC: " + " ".join(line.split()[4:8]).replace(" receiver", ""))
+    cvpn = read(d, "cvpn.json")
+    if cvpn is not None:
+        conns = json.loads(cvpn or "{}").get("Connections", [])
+        names = ", ".join(f"{c.get('CommonName')} {c.get('ClientIp')}" for c in conns)
+        lines.append(f"Client VPN: {len(conns)} connection(s){': ' + names if names else ''}")
+    for name, where in (("nat-proof.txt", "VPC host"), ("nat-proof-onprem.txt", "on-prem host")):
+        text = read(d, name)
+        if text is not None:
+            lines.append(f"NAT proof at the {where}: {nat_verdict(text)}")
+    lines += (read(d, "authz.txt") or "").splitlines()
+    return "\n".join(lines)
 
 
 def main():
     d = sys.argv[1]
+    if sys.argv[2:] == ["--text"]:
+        print(text_summary(d))
+        return
     parts = []
     status = read(d, "status.txt")
     if status is not None:
