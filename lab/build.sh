@@ -66,8 +66,10 @@ lab_build() {
   lab_read_plan "$work/plan"
   lab_teardown "$p"
   S2S_WORK=$work
-  local kind="" connection="" cgw_id="" cgw_ip="" onprem_cidr="" vpc_cidrs="" node cidr rec
+  local kind="" connection="" cgw_id="" cgw_ip="" onprem_cidr="" vpc_cidrs="" node cidr rec bridge gw
   [ -z "$LAB_S2S" ] || read -r kind connection cgw_id cgw_ip onprem_cidr vpc_cidrs <<<"$LAB_S2S"
+  # a crashed lab's sockets would look like live gateways to the waits below
+  [ -z "$kind" ] || rm -f "/run/vpngw/$connection-tunnel1.sock" "/run/vpngw/$connection-tunnel2.sock" "/run/vpngw/$cgw_id.sock"
 
   s2s_log "lab $LAB_NAME${LAB_DESCRIPTION:+: $LAB_DESCRIPTION}"
   local nodes="net $LAB_ROUTER"

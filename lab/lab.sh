@@ -39,7 +39,7 @@ lab_status() {
   done
   if [ -n "$LAB_S2S" ]; then
     echo
-    s2s_status "$P" "$BIN"
+    s2s_status "$P" "$BIN" "$(lab_cgw_id)"
   fi
   if [ -n "$LAB_CVPN" ]; then
     echo
@@ -49,6 +49,8 @@ lab_status() {
       jq -r '"handshakes \(.handshakes), failed \(.handshake_failures); from clients \(.inbound.rx_packets) packets, dropped unauthorized \(.inbound.drop_rx_unauthorized // 0); to clients \(.outbound.tx_packets)"'
   fi
 }
+
+lab_cgw_id() { local _k _c id _; read -r _k _c id _ <<<"$LAB_S2S"; echo "$id"; }
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "vpngw lab: needs root (namespaces, TUN devices)" >&2; exit 1; }; }
 need_lab() { [ -f "$STATE/topology" ] || { echo "no lab is up (vpngw lab up)" >&2; exit 1; }; }
@@ -142,12 +144,15 @@ case $cmd in
       tunnel1) peer=198.51.100.11 ;; tunnel2) peer=198.51.100.12 ;;
       *) echo "vpngw lab capture: tunnel1 or tunnel2 (the Site-to-Site lab's tunnels)" >&2; exit 2 ;;
     esac
-    [ -S /run/vpngw/cgw-1.sock ] || { echo "vpngw lab capture: no Site-to-Site lab is up (vpngw lab up)" >&2; exit 1; }
+    need_lab
+    lab_read_plan "$STATE/work/plan"
+    [ -n "$LAB_S2S" ] || { echo "vpngw lab capture: the lab up has no VPN connection" >&2; exit 1; }
+    cgw=$(lab_cgw_id)
     mkdir -p "$out"
-    echo "capturing $tunnel (UDP 4500 between 198.51.100.2 and $peer at the customer gateway) for ${seconds}s"
+    echo "capturing $tunnel (UDP 4500 to $peer at the customer gateway $cgw) for ${seconds}s"
     s2s_in "$P" cgw timeout "$seconds" tcpdump -U -ni out0 -w "$out/$tunnel.pcap" "udp port 4500 and host $peer" 2>/dev/null || true
     # The SAs after the capture: the Child SAs it saw are among the last 8 (rekeys included).
-    "$BIN" ctl -g cgw-1 ike-esp-sa "$tunnel" >"$out/esp_sa"
+    "$BIN" ctl -g "$cgw" ike-esp-sa "$tunnel" >"$out/esp_sa"
     {
       echo '#!/bin/sh'
       echo '# Decrypts the capture with the SAs vpngw exported (needs tshark). Extra arguments go to tshark.'

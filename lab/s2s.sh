@@ -14,7 +14,7 @@
 #                                       build it and wait until both BGP sessions are Established
 #                                       (static: both IPsec tunnels, no BGP)
 #   s2s_down PREFIX                     remove every namespace and process (also after a crash)
-#   s2s_status PREFIX BIN               tunnels, BGP, the gateway's routes
+#   s2s_status PREFIX BIN [CGW_ID]      tunnels, BGP, the gateway's routes
 #   s2s_in PREFIX NODE CMD...           run CMD in a node (onprem, cgw, t1, t2, vgw, vpc, vpc2)
 #
 # The gateway router serves CloudWatch's TunnelState/TunnelDataIn/TunnelDataOut as Prometheus text
@@ -89,11 +89,11 @@ s2s_up() {
 
 s2s_down() { lab_teardown "$1"; }
 
-s2s_status() {
-  local p=$1 bin=$2
-  echo "-- customer gateway cgw-1"
-  "$bin" ctl -g cgw-1 ike | grep -E "^(Tunnel|tunnel[0-9]+ )" || true
-  "$bin" ctl -g cgw-1 bgp summary 2>/dev/null || echo "(static routing: no BGP)"
+s2s_status() {  # PREFIX BIN [CUSTOMER_GATEWAY_ID]
+  local p=$1 bin=$2 cgw=${3:-cgw-1}
+  echo "-- customer gateway $cgw"
+  "$bin" ctl -g "$cgw" ike | grep -E "^(Tunnel|tunnel[0-9]+ )" || true
+  "$bin" ctl -g "$cgw" bgp summary 2>/dev/null || echo "(static routing: no BGP)"
   echo "-- AWS side ($p-vgw)"
   "$bin" ctl -s "/run/vpngw/$p-vgw.sock" vgw || true
 }

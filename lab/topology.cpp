@@ -14,6 +14,9 @@ namespace {
 
 // Node names the lab itself uses; hosts and clients take any other.
 const std::set<std::string> kFixedNodes{"net", "cgw", "t1", "t2", "vgw", "router", "cvpn"};
+// Names of files the lab keeps next to the clients' (NAME.log, pki/NAME.crt): a client so named
+// would overwrite the endpoint's log or the server's certificate.
+const std::set<std::string> kFileNames{"server", "ca", "crl", "endpoint", "dnsmasq"};
 const std::set<std::string> kModelTables{"customer_gateway", "vpn_gateway", "transit_gateway", "vpn_connection"};
 constexpr size_t kMaxVpcs = 4, kMaxSubnets = 4, kMaxHosts = 16, kMaxClients = 16;
 
@@ -35,6 +38,7 @@ void check_node_name(TableReader& r, const std::string& key, const std::string& 
                      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos;
   if (!plain) r.fail(key, quoted(name), "a node name: a lowercase letter, then letters or digits, at most 12");
   if (kFixedNodes.count(name)) r.fail(key, quoted(name), "taken by the lab (net, cgw, t1, t2, vgw, router, cvpn)");
+  if (kFileNames.count(name)) r.fail(key, quoted(name), "taken by the lab's files (server, ca, crl, endpoint, dnsmasq)");
   if (!taken.insert(name).second) r.fail(key, quoted(name), "node names must be unique");
 }
 

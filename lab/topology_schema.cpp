@@ -17,7 +17,8 @@ customer gateway's `ip_address`), `t1` and `t2` (the AWS ends of the two tunnels
 one `vpngw gateway` each, as in two AZs), `vgw` (`vpngw s2s vgw`: the VGW or TGW and the VPC
 router, the first address of every subnet), `router` (the VPC router when there is no VPN
 connection), `cvpn` (the Client VPN endpoint at .1 with one ENI per target network). Hosts and
-clients are the nodes you name.
+clients are the nodes you name (not `server`, `ca`, `crl`, `endpoint` or `dnsmasq` either: the
+lab keeps files by those names next to the clients').
 
 Checks happen before anything is built: every error names the file, the key and the value.
 )";

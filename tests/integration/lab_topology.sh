@@ -4,7 +4,8 @@
 # with two VPCs (one with two subnets), a Client VPN endpoint in one of them whose group "ops" may
 # reach on-prem. Checks: every on-prem host reaches every VPC host over the tunnels; the client
 # reaches its VPC, and on-prem over the VPN (seen there as the ENI); `lab check` and `lab up` refuse
-# a broken file with the key named and leave the running lab as it was; `lab report` writes a page;
+# a broken file with the key named and leave the running lab as it was; status and capture find
+# the customer gateway by its own id; `lab report` writes a page;
 # `lab down` leaves nothing.
 set -euo pipefail
 VPNGW=$(realpath "$1")
@@ -41,7 +42,7 @@ db = "10.20.2.50"
 dns = "10.30.0.53"
 
 [[customer_gateway]]
-id = "cgw-1"
+id = "cgw-home"
 bgp_asn = 65010
 ip_address = "198.51.100.5"
 
@@ -50,8 +51,8 @@ id = "tgw-1"
 amazon_side_asn = 64600
 
 [[vpn_connection]]
-id = "vpn-1"
-customer_gateway = "cgw-1"
+id = "vpn-home"
+customer_gateway = "cgw-home"
 transit_gateway = "tgw-1"
 
 [client_vpn]
@@ -104,6 +105,9 @@ cat "$WORK/up.err"
 grep -q "key 'hosts.desk2' = \"192.168.10.1\"" "$WORK/up.err" || fail "the error does not name the key and value"
 on desk2 -- ping -c 1 -W 2 10.20.1.50 >/dev/null || fail "the running lab did not survive a refused lab up"
 
+grep -q "customer gateway cgw-home" <<<"$("$VPNGW" lab status)" || fail "status does not show the customer gateway by its id"
+"$VPNGW" lab capture tunnel1 --seconds 2 --out "$WORK/capture" >/dev/null
+[ -s "$WORK/capture/esp_sa" ] || fail "lab capture wrote no SA table for the customer gateway cgw-home"
 "$VPNGW" lab report --out "$WORK/report"
 grep -q "mylab" "$WORK/report/report.html" || fail "the report does not show the lab"
 grep -q "carol" "$WORK/report/report.html" || fail "the report does not list carol's connection"

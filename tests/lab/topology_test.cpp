@@ -138,6 +138,7 @@ TEST(Topology, MistakesAreRefusedWithTheKey) {
       {"client_cidr = \"172.16.0.0/22\"", "client_cidr = \"10.0.0.0/22\"", "must not overlap the on-prem cidr"},
       {"client_cidr = \"172.16.0.0/22\"", "client_cidr = \"172.16.0.0/24\"", "key 'client_vpn.client_cidr'"},
       {"name = \"alice\"", "name = \"onprem\"", "node names must be unique"},
+      {"name = \"alice\"", "name = \"server\"", "taken by the lab's files"},
       {"[client_vpn]", "[client_vpn]\nlisten = \"1.2.3.4\"", "key 'client_vpn.listen': unknown key"},
       {"[onprem]", "[lab]\ncolour = \"red\"\n[onprem]", "key 'lab.colour': unknown key"},
       {"[onprem]", "[site_to_site]\nbfd_ms = 5\n[onprem]", "key 'site_to_site.bfd_ms' = 5: allowed range is 50-10000"},
