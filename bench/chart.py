@@ -22,11 +22,12 @@ TESTS = [("tcp1", "TCP, 1 stream", "Mb/s"), ("tcp4", "TCP, 4 streams", "Mb/s"), 
 COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a"}
 
 
-def version(cmd):
+def package_version(package):
+    """The Debian package's version (swanctl --version would ask a running charon)."""
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, IndexError, subprocess.SubprocessError):
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or "not installed"
+    except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
@@ -60,10 +61,7 @@ def main():
     summary = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
-        "versions": {"wireguard-go": version(["wireguard-go", "--version"]),
-                     "openvpn": version(["openvpn", "--version"]),
-                     "strongswan": version(["swanctl", "--version"]),
-                     "iperf3": version(["iperf3", "--version"])},
+        "versions": {name: package_version(name) for name in ("wireguard-go", "openvpn", "strongswan-charon", "iperf3")},
         "dataplane": dataplane,
         "failover": failover,
         "notes": "medians with [min, max] over the runs; ratio_to_vpngw compares medians within this run",
