@@ -70,7 +70,9 @@ case $cmd in
     fi
     file=$(realpath "$file")
     # a broken topology stops here, before the running lab is touched
-    "$BIN" lab plan "$file" "$(mktemp -d)" >/dev/null || exit 2
+    check_dir=$(mktemp -d)
+    "$BIN" lab plan "$file" "$check_dir" >/dev/null || { rm -rf "$check_dir"; exit 2; }
+    rm -rf "$check_dir"
     lab_teardown "$P"
     rm -rf "$STATE"
     mkdir -p "$STATE"
