@@ -1,7 +1,7 @@
-# Library (source it after lab/s2s.sh and lab/client_vpn.sh): builds a lab from a topology file
-# (docs/reference/lab-topology.md). `vpngw lab plan` reads and checks the file first and writes the
-# plan (one record per line), the Site-to-Site model and the Client VPN endpoint's config, so a
-# mistake in the file stops the build before any namespace exists.
+# Library (lab/s2s.sh sources it, after lab/client_vpn.sh and with it lab/netns.sh): builds a lab
+# from a topology file (docs/reference/lab-topology.md). `vpngw lab plan` reads and checks the file
+# first and writes the plan (one record per line), the Site-to-Site model and the Client VPN
+# endpoint's config, so a mistake in the file stops the build before any namespace exists.
 #
 #   lab_build PREFIX BIN WORK TOPOLOGY   build it; waits until tunnels, BGP and clients are up
 #                                        (call it with set -e in force, not under `if` or `||`:
@@ -179,18 +179,6 @@ lab_build_cvpn() {
 }
 
 lab_teardown() {
-  local p=$1 ns pids
-  for ns in $(ip netns list | awk '{print $1}' | grep "^$p-"); do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -n "$pids" ] && kill -TERM $pids 2>/dev/null
-  done
-  sleep 0.3
-  for ns in $(ip netns list | awk '{print $1}' | grep "^$p-"); do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-    ip netns del "$ns" 2>/dev/null
-    rm -rf "/etc/netns/$ns"
-  done
-  rm -f /run/vpngw/vpn-1-tunnel1.sock /run/vpngw/vpn-1-tunnel2.sock /run/vpngw/cgw-1.sock "/run/vpngw/$p-vgw.sock"
-  return 0
-} 2>/dev/null
+  netns_remove_prefixed "$1"
+  rm -f /run/vpngw/vpn-1-tunnel1.sock /run/vpngw/vpn-1-tunnel2.sock /run/vpngw/cgw-1.sock "/run/vpngw/$1-vgw.sock"
+}

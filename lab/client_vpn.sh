@@ -14,6 +14,8 @@
 # Authorization in the default endpoint: subnet 1 for every user, subnet 2 only for group
 # "admins". Namespaces are <P>-*; cvpn_down removes them and everything running in them. Root.
 
+source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+
 CVPN_NET=198.51.100
 CVPN_INET=${CVPN_INET:-inet}  # the node with the lab internet's DNS (lab/build.sh: net)
 
@@ -197,13 +199,4 @@ cvpn_wait_connected() {
   return 1
 }
 
-cvpn_down() {
-  local ns pids
-  for ns in $(ip netns list | awk '{print $1}' | grep "^$CVPN_P-"); do
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -n "$pids" ] && { kill -TERM $pids 2>/dev/null || true; sleep 0.3; kill -KILL $pids 2>/dev/null || true; }
-    ip netns del "$ns" 2>/dev/null || true
-    rm -rf "/etc/netns/$ns"
-  done
-  return 0
-} 2>/dev/null
+cvpn_down() { netns_remove_prefixed "$CVPN_P"; }

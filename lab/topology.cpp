@@ -118,25 +118,24 @@ void read_hosts(TableReader& top, Topology& t, const std::string& source, std::s
   std::set<uint32_t> used;
   for (const auto& [k, v] : *hosts) {
     const std::string name(k.str());
-    const auto text = r.string(name);
-    if (!text) continue;
+    const std::string text = *r.string(name);  // present: the loop walks the table's own keys
     check_node_name(r, name, name, names);
-    Host h{name, parse_address(r, name, *text), ""};
-    if (h.address.v6) r.fail(name, quoted(*text), "the lab is IPv4 only");
-    if (!used.insert(h.address.v4_host_order()).second) r.fail(name, quoted(*text), "another host has this address");
+    Host h{name, parse_address(r, name, text), ""};
+    if (h.address.v6) r.fail(name, quoted(text), "the lab is IPv4 only");
+    if (!used.insert(h.address.v4_host_order()).second) r.fail(name, quoted(text), "another host has this address");
     if (t.onprem_lan && t.onprem_lan->contains(h.address)) {
       const uint32_t off = h.address.v4_host_order() - t.onprem_lan->address.v4_host_order();
       if (off < 2 || off == size_of(*t.onprem_lan) - 1)
-        r.fail(name, quoted(*text), "the LAN's network, broadcast and first address (the customer gateway) are taken");
+        r.fail(name, quoted(text), "the LAN's network, broadcast and first address (the customer gateway) are taken");
       h.segment = "lan";
     }
     for (const auto& s : t.subnets) {
       if (!s.cidr.contains(h.address)) continue;
       if (aws_reserved(s.cidr, h.address))
-        r.fail(name, quoted(*text), "AWS reserves the first four and the last address of subnet " + s.cidr.to_string());
+        r.fail(name, quoted(text), "AWS reserves the first four and the last address of subnet " + s.cidr.to_string());
       h.segment = s.bridge;
     }
-    if (h.segment.empty()) r.fail(name, quoted(*text), "must lie in the on-prem lan or a VPC subnet");
+    if (h.segment.empty()) r.fail(name, quoted(text), "must lie in the on-prem lan or a VPC subnet");
     t.hosts.push_back(h);
   }
   if (t.hosts.size() > kMaxHosts) top.fail("hosts", std::to_string(t.hosts.size()) + " hosts", "the lab holds at most 16");
