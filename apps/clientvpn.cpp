@@ -6,9 +6,9 @@
 #include <iostream>
 #include <memory>
 
-#include "control/clientvpn/endpoint.hpp"
-#include "control/clientvpn/endpoint_config.hpp"
-#include "control/clientvpn/pki.hpp"
+#include "clientvpn/endpoint.hpp"
+#include "clientvpn/endpoint_config.hpp"
+#include "clientvpn/pki.hpp"
 
 namespace vpngw {
 namespace {

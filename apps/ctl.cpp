@@ -6,7 +6,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
-#include "control/api/management_server.hpp"
+#include "runtime/management_server.hpp"
 
 namespace vpngw {
 namespace {

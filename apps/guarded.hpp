@@ -5,7 +5,7 @@
 #include <functional>
 #include <iostream>
 
-#include "control/config_error.hpp"
+#include "common/config/config_error.hpp"
 
 namespace vpngw {
 

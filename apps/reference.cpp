@@ -4,17 +4,19 @@
 #include <string>
 #include <vector>
 
-#include "control/clientvpn/endpoint_config.hpp"
-#include "control/gateway_config.hpp"
-#include "control/nat_config.hpp"
-#include "control/s2s/vpn_config.hpp"
+#include "clientvpn/endpoint_config.hpp"
+#include "gateway/gateway_config.hpp"
+#include "nat/nat_config.hpp"
+#include "router/router_config.hpp"
+#include "s2s/vpn_config.hpp"
 #include "lab/topology.hpp"
 
 namespace vpngw {
 namespace {
 
 std::vector<const ConfigSchema*> schemas() {
-  return {&gateway_schema(), &s2s::model_schema(), &clientvpn_endpoint_schema(), &nat_schema(), &lab::topology_schema()};
+  return {&gateway_schema(), &s2s::model_schema(), &clientvpn_endpoint_schema(), &nat_schema(), &lab::topology_schema(),
+          &router_schema()};
 }
 
 }  // namespace

@@ -9,18 +9,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 mode needs std::exchange declared
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <spdlog/spdlog.h>
 
-#include "control/api/management_server.hpp"
-#include "control/api/metrics_server.hpp"
-#include "control/s2s/render.hpp"
-#include "control/s2s/vgw_router.hpp"
-#include "control/s2s/vpn_metrics.hpp"
-#include "control/s2s/vpn_config.hpp"
+#include "runtime/daemon.hpp"
+#include "s2s/render.hpp"
+#include "s2s/vgw_router.hpp"
+#include "s2s/vpn_metrics.hpp"
+#include "s2s/vpn_config.hpp"
 
 namespace vpngw {
 namespace {
@@ -142,34 +137,24 @@ int run_vgw(const VgwOptions& o) {
     if (it == cfg.endpoints.end()) throw ConfigError("--static \"" + st + "\": PREFIX,ENDPOINT_NAME of an --endpoint");
     cfg.statics.push_back({prefix[0], uint32_t(it - cfg.endpoints.begin())});
   }
-  boost::asio::io_context io;
-  s2s::VgwRouter router(io, cfg);
-  ManagementServer mgmt(io, o.socket.empty() ? ManagementServer::default_path(cfg.name) : o.socket);
-  mgmt.add("stats", [&](const nlohmann::json&) { return router.summary(); });
-  mgmt.add("vgw", [&](const nlohmann::json&) { return router.summary(); });
-  mgmt.add("tunnel replace", [&](const nlohmann::json& req) {
+  Daemon daemon({cfg.name, o.socket.empty() ? ManagementServer::default_path(cfg.name) : o.socket, "",
+                 std::chrono::seconds(1), o.metrics_port});
+  s2s::VgwRouter router(daemon.io(), cfg);
+  daemon.stats([&] { return router.summary(); });
+  daemon.command("vgw", [&](const nlohmann::json&) { return router.summary(); });
+  daemon.command("tunnel replace", [&](const nlohmann::json& req) {
     router.replace_tunnel(req.value("tunnel", ""));
     return router.summary();
   });
-  std::unique_ptr<MetricsServer> metrics;
-  if (o.metrics_port)
-    metrics = std::make_unique<MetricsServer>(io, "127.0.0.1", o.metrics_port,
-                                              [&] { return s2s::render_vpn_metrics(router.summary()); });
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    spdlog::info("{}: signal {}, removing routes and stopping", cfg.name, sig);
+  daemon.metrics([&] { return s2s::render_vpn_metrics(router.summary()); });
+  // Its routes leave the kernel before it goes; nothing else needs a goodbye.
+  daemon.on_shutdown([&] {
     router.stop();
-    mgmt.stop();
-    if (metrics) metrics->stop();
-    io.stop();
+    daemon.io().stop();
   });
   spdlog::info("{}: {} with {} tunnel endpoint(s), polling every {} ms", cfg.name,
                o.transit ? "transit gateway" : "virtual private gateway", cfg.endpoints.size(), o.poll_ms);
-  mgmt.start();
-  if (metrics) metrics->start();
-  router.start();
-  io.run();
+  daemon.run([&] { router.start(); });
   return 0;
 }
 

@@ -11,16 +11,22 @@
 #include "apps/reference.hpp"
 #include "apps/s2s.hpp"
 #include "apps/stream.hpp"
-#include "control/gateway.hpp"
-#include "control/gateway_config.hpp"
-#include "control/ike/swanctl_export.hpp"
-#include "control/nat_router.hpp"
+#include "apps/version.hpp"
+#include "gateway/gateway.hpp"
+#include "gateway/gateway_config.hpp"
+#include "gateway/swanctl_export.hpp"
+#include "nat/nat_router.hpp"
+#include "router/router.hpp"
+#include "router/router_config.hpp"
 
 using vpngw::guarded;
 
 int main(int argc, char** argv) {
   CLI::App app{"vpngw: a software VPN gateway that emulates AWS hybrid connectivity"};
-  app.require_subcommand(1);
+  // At most one subcommand; none only with --version (checked after parsing: CLI11 would refuse
+  // `vpngw --version` for the missing subcommand before printing the version).
+  app.require_subcommand(0, 1);
+  app.set_version_flag("--version", vpngw::version_string());
 
   auto* gateway = app.add_subcommand("gateway", "run one gateway from a config file");
   std::string config_path, stats_path;
@@ -28,6 +34,13 @@ int main(int argc, char** argv) {
   gateway->add_option("-c,--config", config_path, "gateway config (TOML), see docs/reference/gateway.md")->required();
   gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
   gateway->add_flag("--check", check_only, "validate the config and exit");
+
+  auto* router = app.add_subcommand("router", "run a plain BGP router (BGP + BFD + kernel routes, no tunnels)");
+  std::string router_config, router_stats;
+  bool router_check = false;
+  router->add_option("-c,--config", router_config, "router config (TOML), see docs/reference/router.md")->required();
+  router->add_option("--stats", router_stats, "write BGP state as JSON to this file every second and at exit");
+  router->add_flag("--check", router_check, "validate the config and exit");
 
   auto* nat = app.add_subcommand("nat", "run a source-NAT router with ENI-like interfaces (Client VPN egress)");
   std::string nat_config, nat_stats, nat_socket;
@@ -54,6 +67,10 @@ int main(int argc, char** argv) {
   auto run_reference = vpngw::add_reference_command(app);
 
   CLI11_PARSE(app, argc, argv);
+  if (app.get_subcommands().empty()) {
+    std::cerr << app.help() << "\nA subcommand is required\n";
+    return 106;  // CLI11's RequiredError exit code, as before
+  }
   // Logs usually go to a file or a pipe: write each line out as it happens, not when a buffer fills.
   spdlog::flush_on(spdlog::level::info);
 
@@ -80,6 +97,17 @@ int main(int argc, char** argv) {
       }
       vpngw::NatRouter router(std::move(cfg));
       router.run(nat_stats, nat_socket);
+      return 0;
+    });
+  }
+  if (router->parsed()) {
+    return guarded([&] {
+      auto cfg = vpngw::load_router_config(router_config);
+      if (router_check) {
+        std::cout << router_config << ": ok (AS " << cfg.bgp.asn << ", " << cfg.bgp.neighbors.size() << " neighbours)\n";
+        return 0;
+      }
+      vpngw::run_router(cfg, router_stats);
       return 0;
     });
   }

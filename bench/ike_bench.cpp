@@ -4,8 +4,8 @@
 //   build/bench/vpngw_ike_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
-#include "control/ike/ike_sa.hpp"
-#include "control/ike/tunnel_options.hpp"
+#include "proto/ike/ike_sa.hpp"
+#include "proto/ike/tunnel_options.hpp"
 
 namespace vpngw::ike {
 namespace {

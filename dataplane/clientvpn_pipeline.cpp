@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "common/bytes.hpp"
-#include "control/openvpn/wire.hpp"
+#include "dataplane/openvpn_wire.hpp"
 
 namespace vpngw {
 

@@ -5,9 +5,9 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "control/clientvpn/endpoint_config.hpp"
-#include "control/s2s/vpn_config.hpp"
-#include "control/toml_reader.hpp"
+#include "clientvpn/endpoint_config.hpp"
+#include "s2s/vpn_config.hpp"
+#include "common/config/toml_reader.hpp"
 
 namespace vpngw::lab {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/ip_prefix.hpp"
-#include "control/config_schema.hpp"
+#include "common/config/config_schema.hpp"
 
 namespace vpngw::lab {
 

@@ -131,7 +131,8 @@ void Netlink::add_address(int ifindex, const IpAddress& address, uint8_t prefix_
 
 namespace {
 
-void build_route(Message& m, const IpPrefix& prefix, int ifindex, bool add, uint8_t protocol) {
+void build_route(Message& m, const IpPrefix& prefix, int ifindex, bool add, uint8_t protocol,
+                 const std::optional<IpAddress>& via = std::nullopt) {
   m = Message{};
   m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
   m.hdr().nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
@@ -140,16 +141,24 @@ void build_route(Message& m, const IpPrefix& prefix, int ifindex, bool add, uint
   rt->rtm_family = family(prefix.address);
   rt->rtm_dst_len = prefix.length;
   rt->rtm_table = RT_TABLE_MAIN;
-  rt->rtm_protocol = add ? protocol : 0;
-  rt->rtm_scope = add ? RT_SCOPE_LINK : RT_SCOPE_NOWHERE;
+  // A delete with a protocol matches the prefix and protocol only (whichever device or next hop
+  // the route had); one without matches the device.
+  rt->rtm_protocol = protocol;
+  rt->rtm_scope = !add ? RT_SCOPE_NOWHERE : via ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   rt->rtm_type = add ? RTN_UNICAST : 0;
   add_attr(&m.hdr(), RTA_DST, prefix.address.bytes.data(), addr_len(prefix.address));
+  if (add && via) {
+    add_attr(&m.hdr(), RTA_GATEWAY, via->bytes.data(), addr_len(*via));
+    return;
+  }
+  if (!add && protocol != 0) return;
   const uint32_t oif = uint32_t(ifindex);
   add_attr(&m.hdr(), RTA_OIF, &oif, sizeof oif);
 }
 
-std::string route_what(const IpPrefix& prefix, int ifindex, bool add) {
-  return std::string(add ? "route " : "delete route ") + prefix.to_string() + " dev ifindex " + std::to_string(ifindex);
+std::string route_what(const IpPrefix& prefix, int ifindex, bool add, const std::optional<IpAddress>& via = std::nullopt) {
+  return std::string(add ? "route " : "delete route ") + prefix.to_string() +
+         (via ? " via " + via->to_string() : " dev ifindex " + std::to_string(ifindex));
 }
 
 }  // namespace
@@ -230,7 +239,8 @@ std::vector<std::string> Netlink::apply_routes(const std::vector<RouteChange>& c
     out.clear();
     const uint32_t first_seq = seq_ + 1;
     for (size_t i = 0; i < n; ++i) {
-      build_route(m, changes[at + i].prefix, ifindex, changes[at + i].add, protocol);
+      const auto& c = changes[at + i];
+      build_route(m, c.prefix, ifindex, c.add, protocol, c.via);
       m.hdr().nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
       m.hdr().nlmsg_seq = ++seq_;
       out.insert(out.end(), m.bytes, m.bytes + NLMSG_ALIGN(m.hdr().nlmsg_len));
@@ -254,7 +264,7 @@ std::vector<std::string> Netlink::apply_routes(const std::vector<RouteChange>& c
         const int err = -static_cast<const nlmsgerr*>(NLMSG_DATA(r))->error;
         const auto& c = changes[at + (r->nlmsg_seq - first_seq)];
         if (err != 0 && !(err == ESRCH && !c.add))
-          errors.push_back(route_what(c.prefix, ifindex, c.add) + ": " + std::strerror(err));
+          errors.push_back(route_what(c.prefix, ifindex, c.add, c.via) + ": " + std::strerror(err));
       }
     }
   }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ class Netlink {
   struct RouteChange {
     IpPrefix prefix;
     bool add;
+    std::optional<IpAddress> via;  // a next hop on a connected subnet instead of the device
   };
   std::vector<std::string> apply_routes(const std::vector<RouteChange>& changes, int ifindex, uint8_t protocol);
   static constexpr uint8_t kProtoStatic = 4;  // RTPROT_STATIC

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <span>
 
-#include "control/bfd/packet.hpp"
-#include "control/bfd/session.hpp"
+#include "proto/bfd/packet.hpp"
+#include "proto/bfd/session.hpp"
 
 using namespace vpngw::bfd;
 

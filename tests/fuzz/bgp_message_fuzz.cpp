@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "control/bgp/session.hpp"
+#include "proto/bgp/session.hpp"
 
 using namespace vpngw::bgp;
 

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <string_view>
 
-#include "control/gateway_config.hpp"
-#include "control/nat_config.hpp"
-#include "control/clientvpn/endpoint_config.hpp"
-#include "control/s2s/vpn_config.hpp"
+#include "gateway/gateway_config.hpp"
+#include "nat/nat_config.hpp"
+#include "clientvpn/endpoint_config.hpp"
+#include "s2s/vpn_config.hpp"
 #include "lab/topology.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <span>
 
-#include "control/ike/message.hpp"
+#include "proto/ike/message.hpp"
 
 using namespace vpngw::ike;
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/bytes.hpp"
-#include "control/ike/ike_sa.hpp"
-#include "control/ike/tunnel_options.hpp"
+#include "proto/ike/ike_sa.hpp"
+#include "proto/ike/tunnel_options.hpp"
 
 using namespace vpngw::ike;
 

@@ -6,9 +6,9 @@
 #include <span>
 #include <vector>
 
-#include "control/openvpn/key_method.hpp"
-#include "control/openvpn/reliable.hpp"
-#include "control/openvpn/wire.hpp"
+#include "proto/openvpn/key_method.hpp"
+#include "proto/openvpn/reliable.hpp"
+#include "dataplane/openvpn_wire.hpp"
 
 using namespace vpngw::ovpn;
 

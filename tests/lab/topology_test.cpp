@@ -7,10 +7,10 @@
 #include <sstream>
 #include <string>
 
-#include "control/config_error.hpp"
-#include "control/config_schema.hpp"
+#include "common/config/config_error.hpp"
+#include "common/config/config_schema.hpp"
 #include "lab/topology.hpp"
-#include "tests/control/schema_expect.hpp"
+#include "tests/common/config/schema_expect.hpp"
 
 namespace vpngw::lab {
 namespace {

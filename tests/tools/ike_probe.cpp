@@ -20,8 +20,8 @@
 #include <string>
 
 #include "common/bytes.hpp"
-#include "control/ike/proposal_select.hpp"
-#include "control/ike/ike_sa.hpp"
+#include "proto/ike/proposal_select.hpp"
+#include "proto/ike/ike_sa.hpp"
 #include "dataplane/esp.hpp"
 
 using namespace vpngw;

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "control/openvpn/data_keys.hpp"
-#include "control/openvpn/key_method.hpp"
-#include "control/openvpn/reliable.hpp"
-#include "control/openvpn/wire.hpp"
+#include "proto/openvpn/data_keys.hpp"
+#include "proto/openvpn/key_method.hpp"
+#include "proto/openvpn/reliable.hpp"
+#include "dataplane/openvpn_wire.hpp"
 
 namespace vpngw::ovpn {
 

@@ -1,0 +1,173 @@
+#include "proto/bgp/session.hpp"
+
+#include <algorithm>
+
+namespace vpngw::bgp {
+namespace {
+
+// RFC 4271 8: the hold timer in OpenSent is "a large value"; 4 minutes is suggested.
+constexpr std::chrono::seconds kOpenSentHold{240};
+// RFC 6608 subcodes for "unexpected message in state X".
+constexpr uint8_t fsm_subcode(State s) {
+  return s == State::open_sent ? 1 : s == State::open_confirm ? 2 : s == State::established ? 3 : 0;
+}
+
+}  // namespace
+
+const char* state_name(State s) {
+  switch (s) {
+    case State::idle: return "Idle";
+    case State::connect: return "Connect";
+    case State::active: return "Active";
+    case State::open_sent: return "OpenSent";
+    case State::open_confirm: return "OpenConfirm";
+    case State::established: return "Established";
+  }
+  return "?";
+}
+
+void Session::connected() {
+  Open o;
+  o.my_as = uint16_t(cfg_.local_as > 0xffff ? kAsTrans : cfg_.local_as);
+  o.hold_time = cfg_.hold_time;
+  o.bgp_id = cfg_.router_id;
+  o.caps.as4 = cfg_.local_as;
+  o.caps.route_refresh = true;
+  o.caps.families = cfg_.families;
+  state_ = State::open_sent;
+  h_.send(encode_open(o));
+  h_.arm(Timer::hold, kOpenSentHold);
+}
+
+void Session::receive(std::span<const uint8_t> bytes) {
+  if (state_ == State::idle) return;
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  size_t at = 0;
+  while (state_ != State::idle) {
+    auto framed = frame_length(std::span<const uint8_t>(buffer_).subspan(at));
+    if (!framed) { fail(framed.error()); break; }
+    if (framed.value() == 0) break;
+    auto parsed = parse_message(std::span<const uint8_t>(buffer_).subspan(at, framed.value()), codec());
+    at += framed.value();
+    if (!parsed) { fail(parsed.error()); break; }
+    handle(std::move(parsed.value()));
+  }
+  if (state_ == State::idle) buffer_.clear();
+  else buffer_.erase(buffer_.begin(), buffer_.begin() + long(at));
+}
+
+void Session::handle(Message&& m) {
+  if (auto* n = std::get_if<Notification>(&m)) {
+    last_error_ = "received: " + error_name(n->code, n->subcode);
+    finish("peer sent NOTIFICATION " + error_name(n->code, n->subcode));
+    return;
+  }
+  if (state_ == State::open_confirm || state_ == State::established) restart_hold();
+  const auto unexpected = [&](const char* what) {
+    fail(BgpError{ErrorCode::fsm, fsm_subcode(state_), {},
+                  std::string(what) + " in state " + state_name(state_)});
+  };
+  switch (state_) {
+    case State::open_sent:
+      if (auto* o = std::get_if<Open>(&m)) on_open(*o);
+      else unexpected(std::holds_alternative<Keepalive>(m) ? "KEEPALIVE" : "UPDATE or ROUTE-REFRESH");
+      break;
+    case State::open_confirm:
+      if (std::holds_alternative<Keepalive>(m)) {
+        state_ = State::established;
+        h_.established(neg_);
+      } else {
+        unexpected(std::holds_alternative<Open>(m) ? "OPEN" : "UPDATE or ROUTE-REFRESH");
+      }
+      break;
+    case State::established:
+      if (auto* u = std::get_if<Update>(&m)) h_.update_received(std::move(*u));
+      else if (auto* rr = std::get_if<RouteRefresh>(&m)) {
+        if (neg_.route_refresh && std::find(neg_.families.begin(), neg_.families.end(), rr->family) != neg_.families.end())
+          h_.refresh_requested(rr->family);
+      } else if (std::holds_alternative<Open>(m)) {
+        unexpected("OPEN");
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Session::on_open(const Open& o) {
+  const uint32_t asn = o.asn();
+  if (asn != cfg_.remote_as) {
+    fail(BgpError{ErrorCode::open, open_sub::bad_peer_as, {},
+                  "peer AS " + std::to_string(asn) + ", configured " + std::to_string(cfg_.remote_as)});
+    return;
+  }
+  neg_.remote_as = asn;
+  neg_.remote_id = o.bgp_id;
+  neg_.hold_time = std::min(cfg_.hold_time, o.hold_time);
+  neg_.keepalive = neg_.hold_time == 0 ? 0 : std::min<uint16_t>(cfg_.keepalive ? cfg_.keepalive : neg_.hold_time / 3,
+                                                                  uint16_t(neg_.hold_time / 3));
+  neg_.as4 = o.caps.as4.has_value();
+  neg_.route_refresh = o.caps.route_refresh;
+  // Without multiprotocol capabilities a speaker carries IPv4 unicast only (RFC 4760 8).
+  const std::vector<Family> theirs = o.caps.families.empty() ? std::vector<Family>{Family{}} : o.caps.families;
+  neg_.families.clear();
+  for (const auto& f : cfg_.families)
+    if (std::find(theirs.begin(), theirs.end(), f) != theirs.end()) neg_.families.push_back(f);
+  if (!h_.open_received(o)) return;
+  state_ = State::open_confirm;
+  h_.send(encode_keepalive());
+  if (neg_.hold_time) {
+    h_.arm(Timer::hold, std::chrono::seconds(neg_.hold_time));
+    h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
+  } else {
+    h_.cancel(Timer::hold);
+  }
+}
+
+void Session::timer_expired(Timer t) {
+  if (state_ == State::idle) return;
+  if (t == Timer::hold) {
+    shutdown(ErrorCode::hold_timer, 0, "hold timer expired (" + std::to_string(neg_.hold_time) + " s without a message)");
+    return;
+  }
+  if (state_ == State::open_confirm || state_ == State::established) {
+    h_.send(encode_keepalive());
+    h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
+  }
+}
+
+void Session::send_established(std::vector<uint8_t> bytes) {
+  if (state_ != State::established) return;
+  h_.send(std::move(bytes));
+  if (neg_.keepalive) h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
+}
+
+void Session::fail(const BgpError& e) {
+  shutdown(e.code, e.subcode, e.reason, e.data);
+}
+
+void Session::shutdown(ErrorCode code, uint8_t subcode, const std::string& reason, std::vector<uint8_t> data) {
+  if (state_ == State::idle) return;
+  last_error_ = "sent: " + error_name(code, subcode);
+  h_.send(encode_notification(Notification{code, subcode, std::move(data)}));
+  finish("sent NOTIFICATION " + error_name(code, subcode) + ": " + reason);
+}
+
+void Session::connection_lost(const std::string& why) {
+  if (state_ == State::idle) return;
+  finish("connection lost: " + why);
+}
+
+void Session::finish(const std::string& reason) {
+  state_ = State::idle;
+  h_.cancel(Timer::hold);
+  h_.cancel(Timer::keepalive);
+  h_.close();
+  h_.down(reason);
+}
+
+void Session::restart_hold() {
+  if (neg_.hold_time) h_.arm(Timer::hold, std::chrono::seconds(neg_.hold_time));
+}
+
+}  // namespace vpngw::bgp

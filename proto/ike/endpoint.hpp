@@ -1,0 +1,78 @@
+// The gateway's IKE endpoint: the AWS side of each IKE-keyed tunnel, as a tunnel endpoint with
+// startup action "Add" (the customer gateway initiates). It owns UDP 500 (a Boost.Asio socket on
+// the control thread) and receives the IKE traffic that NAT-T moved to UDP 4500 from the data
+// plane's socket through the ControlInbox; its answers on 4500 leave through that same socket.
+//
+// Per tunnel it keeps the IKE SAs (IkeSa, one established at a time: a new one replaces
+// the old, as after a customer gateway restart), the Child SAs' data-plane keys (TunnelKeys, with
+// make-before-break rekeys), dead-peer detection as AWS does it (a liveness check after 10 s
+// without traffic; dead after DPDTimeoutSeconds without an answer, then DPDTimeoutAction), and
+// the tunnel states in AWS's words. Everything runs on the control-plane io_context thread.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "common/ip_prefix.hpp"
+#include "proto/ike/tunnel_options.hpp"
+#include "proto/ike/tunnel_keys.hpp"
+#include "dataplane/control_inbox.hpp"
+
+namespace vpngw::ike {
+
+struct TunnelSpec {
+  std::string name;
+  IpAddress peer;            // the customer gateway's outside address
+  uint16_t peer_port = 4500;  // where ESP goes until IKE tells us better (NAT-T)
+  uint32_t replay_window = 1024;
+  TunnelOptions options;
+};
+
+struct EndpointConfig {
+  IpAddress local;        // our outside address (IPv4)
+  uint16_t ike_port = 500;
+  uint16_t natt_port = 4500;  // the data plane's socket
+  int natt_fd = -1;           // that socket, for our answers on 4500
+  uint32_t dpd_idle_seconds = 10;  // AWS: a liveness check after 10 s without traffic
+};
+
+class Endpoint {
+ public:
+  // `keys_changed` runs (on the io_context thread) whenever the data plane's SA table must be
+  // rebuilt from keys() and peer().
+  Endpoint(boost::asio::io_context& io, EndpointConfig cfg, ControlInbox& inbox, std::vector<TunnelSpec> tunnels,
+           std::function<void()> keys_changed);
+  ~Endpoint();
+
+  void start();
+  // Tells every peer its IKE SA is gone (best effort, no wait), then stops reading.
+  void stop();
+  // The tunnel endpoint is replaced (AWS maintenance): its IKE SA is deleted (the peer is told),
+  // its SAs leave the data plane, and it waits for the peer to initiate again (or initiates
+  // itself with startup action "start"). False when no IKE tunnel has that name.
+  bool restart_tunnel(const std::string& name);
+
+  size_t tunnel_count() const;
+  const std::string& tunnel_name(size_t i) const;
+  const TunnelKeys& keys(size_t i) const;
+  // Where this tunnel's ESP goes: the peer's NAT-T address once IKE has run over 4500.
+  void peer(size_t i, sockaddr_storage& out, socklen_t& len) const;
+
+  // `vpngw ctl ike`: per tunnel TunnelIKEPhase1State / Phase2State, SPIs, counters, recent log.
+  nlohmann::json summary() const;
+  // Wireshark's ESP SA table for the last Child SAs of one tunnel (empty name: every tunnel),
+  // keys included: for lab captures only (the management socket is root's).
+  std::string wireshark_esp_sa(const std::string& tunnel) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vpngw::ike
