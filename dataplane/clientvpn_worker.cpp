@@ -1,7 +1,6 @@
 #include "dataplane/clientvpn_worker.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <array>
@@ -17,46 +16,19 @@ namespace {
 constexpr size_t kBatch = 64;
 constexpr size_t kSlot = 2048;  // a 1500-byte tunnel MTU plus OpenVPN's 24 bytes, with room
 
-struct Arena {
-  std::unique_ptr<uint8_t[]> bytes{new uint8_t[kBatch * kSlot]};
-  uint8_t* slot(size_t i) { return bytes.get() + i * kSlot; }
-};
-
 }  // namespace
 
 ClientVpnWorker::ClientVpnWorker(TunDevice& tun, UdpSocket& udp, Snapshot<ClientTable>& clients, ControlInbox& inbox)
-    : tun_(tun), udp_(udp), inbox_(inbox), in_clients_(clients.add_reader()), out_clients_(clients.add_reader()) {
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-}
+    : tun_(tun), udp_(udp), inbox_(inbox), in_clients_(clients.add_reader()), out_clients_(clients.add_reader()) {}
 
-ClientVpnWorker::~ClientVpnWorker() {
-  stop();
-  ::close(stop_fd_);
-}
+ClientVpnWorker::~ClientVpnWorker() { stop(); }
 
 void ClientVpnWorker::start() {
-  in_thread_ = std::thread([this] { run_inbound(); });
-  out_thread_ = std::thread([this] { run_outbound(); });
+  loops_.spawn([this] { run_inbound(); });
+  loops_.spawn([this] { run_outbound(); });
 }
 
-void ClientVpnWorker::stop() {
-  const uint64_t one = 1;
-  if (::write(stop_fd_, &one, sizeof one) < 0) { /* already signalled */ }
-  if (in_thread_.joinable()) in_thread_.join();
-  if (out_thread_.joinable()) out_thread_.join();
-}
-
-ClientVpnWorker::Wait ClientVpnWorker::wait_readable(int fd, int timeout_ms) {
-  pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  for (;;) {
-    const int r = ::poll(fds, 2, timeout_ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || fds[1].revents) return Wait::stop;
-    if (r == 0) return Wait::timeout;
-    if (fds[0].revents) return Wait::readable;
-  }
-}
+void ClientVpnWorker::stop() { loops_.stop(); }
 
 void ClientVpnWorker::send_pings(uint64_t now_ns) {
   constexpr uint64_t kPingIntervalNs = 10'000'000'000;  // what we push as "ping 10"
@@ -79,11 +51,11 @@ void ClientVpnWorker::send_pings(uint64_t now_ns) {
 }
 
 void ClientVpnWorker::run_inbound() {
-  Arena arena;
+  SlotArena arena(kBatch, kSlot);
   std::array<Datagram, kBatch> dgrams;
   std::array<sockaddr_storage, kBatch> peers;
   std::array<PacketView, kBatch> out;
-  while (wait_readable(udp_.fd(), -1) == Wait::readable) {
+  while (loops_.wait(udp_.fd()) == Wake::readable) {
     for (size_t i = 0; i < kBatch; ++i) dgrams[i] = {arena.slot(i), kSlot, &peers[i], sizeof(sockaddr_storage)};
     const size_t n = udp_.recv_batch(dgrams);
     if (n == 0) continue;
@@ -120,20 +92,20 @@ void ClientVpnWorker::run_inbound() {
 }
 
 void ClientVpnWorker::run_outbound() {
-  Arena arena;
+  SlotArena arena(kBatch, kSlot);
   std::array<PacketView, kBatch> views;
   std::array<Datagram, kBatch> dgrams;
   const int fd = tun_.fd(0);
   uint64_t last_sweep = 0;
   for (;;) {
-    const Wait w = wait_readable(fd, 1000);
-    if (w == Wait::stop) return;
+    const Wake w = loops_.wait(fd, 1000);
+    if (w == Wake::stop) return;
     const uint64_t now = uint64_t(monotonic_ns());
     if (now - last_sweep >= 1'000'000'000) {
       last_sweep = now;
       send_pings(now);
     }
-    if (w == Wait::timeout) continue;
+    if (w == Wake::timeout) continue;
     for (size_t i = 0; i < kBatch; ++i) views[i] = {arena.slot(i) + kClientVpnHeadroom, kSlot - kClientVpnHeadroom};
     const size_t n = tun_.read_batch(0, views);
     if (n == 0) continue;

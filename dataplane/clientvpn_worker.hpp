@@ -8,7 +8,7 @@
 // No allocation, lock or call into the control plane between poll() returns.
 #pragma once
 
-#include <thread>
+#include "dataplane/packet_loop.hpp"
 
 #include "dataplane/client_table.hpp"
 #include "dataplane/clientvpn_pipeline.hpp"
@@ -35,8 +35,6 @@ class ClientVpnWorker {
  private:
   void run_inbound();
   void run_outbound();
-  enum class Wait : uint8_t { readable, timeout, stop };
-  Wait wait_readable(int fd, int timeout_ms);
   void send_pings(uint64_t now_ns);  // outbound thread: keepalives to clients idle for 10 s
 
   TunDevice& tun_;
@@ -46,9 +44,7 @@ class ClientVpnWorker {
   Snapshot<ClientTable>::Reader& out_clients_;
   CvpnCounterSet in_counters_;
   CvpnCounterSet out_counters_;
-  int stop_fd_ = -1;
-  std::thread in_thread_;
-  std::thread out_thread_;
+  PacketLoop loops_;  // last: its threads stop before the members they use go
 };
 
 }  // namespace vpngw

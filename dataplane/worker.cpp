@@ -1,9 +1,5 @@
 #include "dataplane/worker.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <ctime>
@@ -16,15 +12,6 @@
 #include "dataplane/pipeline.hpp"
 
 namespace vpngw {
-namespace {
-
-// One contiguous allocation per thread, made before the loop starts.
-struct SlotArena {
-  std::unique_ptr<uint8_t[]> bytes{new uint8_t[kBatchSize * kSlotSize]};
-  uint8_t* slot(size_t i) { return bytes.get() + i * kSlotSize; }
-};
-
-}  // namespace
 
 Worker::Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib, Snapshot<SaTable>& sas,
                ControlInbox* inbox)
@@ -34,47 +21,25 @@ Worker::Worker(TunDevice& tun, size_t queue, UdpSocket& udp, Snapshot<Fib>& fib,
       inbox_(inbox),
       out_fib_(fib.add_reader()),
       out_sas_(sas.add_reader()),
-      in_sas_(sas.add_reader()) {
-  stop_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-}
+      in_sas_(sas.add_reader()) {}
 
-Worker::~Worker() {
-  stop();
-  ::close(stop_fd_);
-}
+Worker::~Worker() { stop(); }
 
 void Worker::start() {
-  out_thread_ = std::thread([this] { run_outbound(); });
-  in_thread_ = std::thread([this] { run_inbound(); });
+  loops_.spawn([this] { run_outbound(); });
+  loops_.spawn([this] { run_inbound(); });
 }
 
-void Worker::stop() {
-  const uint64_t one = 1;
-  if (::write(stop_fd_, &one, sizeof one) < 0) { /* already signalled */ }
-  if (out_thread_.joinable()) out_thread_.join();
-  if (in_thread_.joinable()) in_thread_.join();
-}
-
-bool Worker::wait_readable(int fd) {
-  pollfd fds[2] = {{fd, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-  for (;;) {
-    const int r = ::poll(fds, 2, -1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return false;
-    if (fds[1].revents) return false;
-    if (fds[0].revents) return true;
-  }
-}
+void Worker::stop() { loops_.stop(); }
 
 void Worker::run_outbound() {
-  SlotArena arena;
+  SlotArena arena(kBatchSize, kSlotSize);
   std::array<PacketView, kBatchSize> views;
   std::array<Datagram, kBatchSize> dgrams;
   const size_t inner_capacity = kSlotSize - kEspHeadroom - kEspMaxTailroom;
   const int fd = tun_.fd(queue_);
 
-  while (wait_readable(fd)) {
+  while (loops_.wait(fd) == Wake::readable) {
     for (size_t i = 0; i < kBatchSize; ++i) views[i] = {arena.slot(i) + kEspHeadroom, inner_capacity};
     const size_t n = tun_.read_batch(queue_, views);
     if (n == 0) continue;
@@ -101,12 +66,12 @@ void Worker::run_outbound() {
 }
 
 void Worker::run_inbound() {
-  SlotArena arena;
+  SlotArena arena(kBatchSize, kSlotSize);
   std::array<Datagram, kBatchSize> dgrams;
   std::array<sockaddr_storage, kBatchSize> peers;
   std::array<PacketView, kBatchSize> out;
 
-  while (wait_readable(udp_.fd())) {
+  while (loops_.wait(udp_.fd()) == Wake::readable) {
     for (size_t i = 0; i < kBatchSize; ++i) dgrams[i] = {arena.slot(i), kSlotSize, &peers[i], 0};
     const size_t n = udp_.recv_batch(dgrams);
     if (n == 0) continue;

@@ -13,7 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
-#include <thread>
+#include "dataplane/packet_loop.hpp"
 
 #include "dataplane/control_inbox.hpp"
 #include "dataplane/counters.hpp"
@@ -46,7 +46,6 @@ class Worker {
  private:
   void run_outbound();
   void run_inbound();
-  bool wait_readable(int fd);  // false when stopping
 
   TunDevice& tun_;
   size_t queue_;
@@ -57,9 +56,7 @@ class Worker {
   Snapshot<SaTable>::Reader& in_sas_;
   CounterSet out_counters_;
   CounterSet in_counters_;
-  int stop_fd_ = -1;  // eventfd: wakes both threads from poll
-  std::thread out_thread_;
-  std::thread in_thread_;
+  PacketLoop loops_;  // last: its threads stop before the members they use go
 };
 
 }  // namespace vpngw

@@ -1,7 +1,6 @@
 #include "nat/nat_worker.hpp"
 
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,42 +42,31 @@ NatWorker::NatWorker(TunDevice& tun, std::vector<Port> ports, const nat::Transla
     outputs_.push_back(std::make_unique<TapOutput>(*p.tap));
     enis_.push_back(std::make_unique<nat::Eni>(p.eni, *outputs_.back()));
   }
-  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
 }
 
-NatWorker::~NatWorker() {
-  stop();
-  if (stop_fd_ >= 0) ::close(stop_fd_);
-}
+NatWorker::~NatWorker() { stop(); }
 
-void NatWorker::start() { thread_ = std::thread([this] { run(); }); }
+void NatWorker::start() { loop_.spawn([this] { run(); }); }
 
-void NatWorker::stop() {
-  if (!thread_.joinable()) return;
-  const uint64_t one = 1;
-  (void)!::write(stop_fd_, &one, sizeof one);
-  thread_.join();
-}
+void NatWorker::stop() { loop_.stop(); }
 
 void NatWorker::run() {
+  // fds[0] the TUN (clients), fds[1 + e] ENI e's TAP (the VPC).
   std::vector<pollfd> fds;
-  fds.push_back({stop_fd_, POLLIN, 0});
   fds.push_back({tun_.fd(0), POLLIN, 0});
   for (auto& p : ports_) fds.push_back({p.tap->fd(0), POLLIN, 0});
   std::vector<std::array<uint8_t, kSlot>> slots(kBatch);
   std::array<PacketView, kBatch> views;
   uint32_t last_expire = seconds_now();
   for (;;) {
-    if (::poll(fds.data(), fds.size(), 1000) < 0 && errno != EINTR) break;
-    if (fds[0].revents & POLLIN) break;
+    if (loop_.wait(fds, 1000) == Wake::stop) break;
     const uint32_t now = seconds_now();
     if (now != last_expire) {
       nat_.expire(now);
       last_expire = now;
     }
     // Clients -> VPC. Packets are read after the room an Ethernet header needs.
-    if (fds[1].revents & POLLIN) {
+    if (fds[0].revents & POLLIN) {
       for (size_t i = 0; i < kBatch; ++i) views[i] = {slots[i].data() + nat::kEthHeader, kSlot - nat::kEthHeader};
       const size_t n = tun_.read_batch(0, views);
       for (size_t i = 0; i < n; ++i) {
@@ -100,7 +88,7 @@ void NatWorker::run() {
     }
     // VPC -> clients.
     for (size_t e = 0; e < enis_.size(); ++e) {
-      if (!(fds[2 + e].revents & POLLIN)) continue;
+      if (!(fds[1 + e].revents & POLLIN)) continue;
       for (size_t i = 0; i < kBatch; ++i) views[i] = {slots[i].data(), kSlot};
       const size_t n = ports_[e].tap->read_batch(0, views);
       for (size_t i = 0; i < n; ++i) {

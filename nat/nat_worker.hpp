@@ -10,7 +10,7 @@
 
 #include <atomic>
 #include <memory>
-#include <thread>
+#include "dataplane/packet_loop.hpp"
 #include <vector>
 
 #include "nat/eni.hpp"
@@ -44,8 +44,7 @@ class NatWorker {
   nat::Translator nat_;
   std::vector<std::unique_ptr<TapOutput>> outputs_;
   std::vector<std::unique_ptr<nat::Eni>> enis_;
-  int stop_fd_ = -1;
-  std::thread thread_;
+  PacketLoop loop_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace vpngw

@@ -5,8 +5,7 @@
 namespace vpngw::bgp {
 namespace {
 
-// RFC 4271 8: the hold timer in OpenSent is "a large value"; 4 minutes is suggested.
-constexpr std::chrono::seconds kOpenSentHold{240};
+constexpr int64_t kSecondNs = 1'000'000'000;
 // RFC 6608 subcodes for "unexpected message in state X".
 constexpr uint8_t fsm_subcode(State s) {
   return s == State::open_sent ? 1 : s == State::open_confirm ? 2 : s == State::established ? 3 : 0;
@@ -26,7 +25,7 @@ const char* state_name(State s) {
   return "?";
 }
 
-void Session::connected() {
+void Session::connected(int64_t now) {
   Open o;
   o.my_as = uint16_t(cfg_.local_as > 0xffff ? kAsTrans : cfg_.local_as);
   o.hold_time = cfg_.hold_time;
@@ -36,10 +35,10 @@ void Session::connected() {
   o.caps.families = cfg_.families;
   state_ = State::open_sent;
   h_.send(encode_open(o));
-  h_.arm(Timer::hold, kOpenSentHold);
+  hold_at_ = now + kOpenSentHoldNs;
 }
 
-void Session::receive(std::span<const uint8_t> bytes) {
+void Session::receive(std::span<const uint8_t> bytes, int64_t now) {
   if (state_ == State::idle) return;
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
   size_t at = 0;
@@ -50,26 +49,26 @@ void Session::receive(std::span<const uint8_t> bytes) {
     auto parsed = parse_message(std::span<const uint8_t>(buffer_).subspan(at, framed.value()), codec());
     at += framed.value();
     if (!parsed) { fail(parsed.error()); break; }
-    handle(std::move(parsed.value()));
+    handle(std::move(parsed.value()), now);
   }
   if (state_ == State::idle) buffer_.clear();
   else buffer_.erase(buffer_.begin(), buffer_.begin() + long(at));
 }
 
-void Session::handle(Message&& m) {
+void Session::handle(Message&& m, int64_t now) {
   if (auto* n = std::get_if<Notification>(&m)) {
     last_error_ = "received: " + error_name(n->code, n->subcode);
     finish("peer sent NOTIFICATION " + error_name(n->code, n->subcode));
     return;
   }
-  if (state_ == State::open_confirm || state_ == State::established) restart_hold();
+  if (state_ == State::open_confirm || state_ == State::established) restart_hold(now);
   const auto unexpected = [&](const char* what) {
     fail(BgpError{ErrorCode::fsm, fsm_subcode(state_), {},
                   std::string(what) + " in state " + state_name(state_)});
   };
   switch (state_) {
     case State::open_sent:
-      if (auto* o = std::get_if<Open>(&m)) on_open(*o);
+      if (auto* o = std::get_if<Open>(&m)) on_open(*o, now);
       else unexpected(std::holds_alternative<Keepalive>(m) ? "KEEPALIVE" : "UPDATE or ROUTE-REFRESH");
       break;
     case State::open_confirm:
@@ -94,7 +93,7 @@ void Session::handle(Message&& m) {
   }
 }
 
-void Session::on_open(const Open& o) {
+void Session::on_open(const Open& o, int64_t now) {
   const uint32_t asn = o.asn();
   if (asn != cfg_.remote_as) {
     fail(BgpError{ErrorCode::open, open_sub::bad_peer_as, {},
@@ -116,30 +115,27 @@ void Session::on_open(const Open& o) {
   if (!h_.open_received(o)) return;
   state_ = State::open_confirm;
   h_.send(encode_keepalive());
-  if (neg_.hold_time) {
-    h_.arm(Timer::hold, std::chrono::seconds(neg_.hold_time));
-    h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
-  } else {
-    h_.cancel(Timer::hold);
-  }
+  hold_at_ = kNever;
+  restart_hold(now);
+  restart_keepalive(now);
 }
 
-void Session::timer_expired(Timer t) {
+void Session::update_timers(int64_t now) {
   if (state_ == State::idle) return;
-  if (t == Timer::hold) {
+  if (now >= hold_at_) {
     shutdown(ErrorCode::hold_timer, 0, "hold timer expired (" + std::to_string(neg_.hold_time) + " s without a message)");
     return;
   }
-  if (state_ == State::open_confirm || state_ == State::established) {
+  if (now >= keepalive_at_ && (state_ == State::open_confirm || state_ == State::established)) {
     h_.send(encode_keepalive());
-    h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
+    restart_keepalive(now);
   }
 }
 
-void Session::send_established(std::vector<uint8_t> bytes) {
+void Session::send_established(std::vector<uint8_t> bytes, int64_t now) {
   if (state_ != State::established) return;
   h_.send(std::move(bytes));
-  if (neg_.keepalive) h_.arm(Timer::keepalive, std::chrono::seconds(neg_.keepalive));
+  restart_keepalive(now);
 }
 
 void Session::fail(const BgpError& e) {
@@ -160,14 +156,23 @@ void Session::connection_lost(const std::string& why) {
 
 void Session::finish(const std::string& reason) {
   state_ = State::idle;
-  h_.cancel(Timer::hold);
-  h_.cancel(Timer::keepalive);
+  hold_at_ = keepalive_at_ = kNever;
   h_.close();
   h_.down(reason);
 }
 
-void Session::restart_hold() {
-  if (neg_.hold_time) h_.arm(Timer::hold, std::chrono::seconds(neg_.hold_time));
+void Session::restart_hold(int64_t now) {
+  if (neg_.hold_time) hold_at_ = now + int64_t(neg_.hold_time) * kSecondNs;
+}
+
+// RFC 4271 10: keepalives jittered by up to 25 % (0.75-1.0 of the interval).
+void Session::restart_keepalive(int64_t now) {
+  if (!neg_.keepalive) {
+    keepalive_at_ = kNever;
+    return;
+  }
+  std::uniform_real_distribution<double> jitter(0.75, 1.0);
+  keepalive_at_ = now + int64_t(double(neg_.keepalive) * kSecondNs * jitter(jitter_));
 }
 
 }  // namespace vpngw::bgp

@@ -1,14 +1,18 @@
-// The BGP finite state machine for one TCP connection (RFC 4271 section 8), with no I/O: it is fed
-// bytes and timer expiries and answers through a SessionHandler (send these bytes, arm that timer,
-// the session is up, here is an UPDATE, the session is down). Tests drive it with byte buffers; the
-// speaker (speaker.hpp) connects it to Boost.Asio sockets and timers.
+// The BGP finite state machine for one TCP connection (RFC 4271 section 8), with no I/O and its
+// timers inside: it is fed bytes with `now` and fired with `now` (update_timers), says when it next
+// needs that (next_deadline: the hold timer, the jittered keepalive), and answers through a
+// SessionHandler (send these bytes, the session is up, here is an UPDATE, the session is down).
+// `now` is CLOCK_MONOTONIC nanoseconds. Tests drive it with byte buffers and a fake clock; the
+// speaker (speaker.hpp) connects it to a Boost.Asio socket and one timer armed at the deadline.
 //
 // The states before a connection exists (Idle, Connect, Active) and connection collisions belong to
 // the peer that owns the connections (speaker.cpp); a Session starts when TCP is up.
 #pragma once
 
-#include <chrono>
+#include <algorithm>
 #include <cstdint>
+#include <limits>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,7 @@ struct SessionConfig {
   uint16_t hold_time = 30;  // AWS's default; 0 turns keepalives and the hold timer off
   uint16_t keepalive = 10;  // capped at a third of the negotiated hold time
   std::vector<Family> families{Family{Afi::ipv4, Safi::unicast}, Family{Afi::ipv6, Safi::unicast}};
+  uint64_t jitter_seed = 1;  // keepalive jitter (RFC 4271 10), so that peers do not synchronise
 };
 
 // What both ends agreed in their OPENs.
@@ -39,16 +44,12 @@ struct Negotiated {
   std::vector<Family> families;
 };
 
-enum class Timer { hold, keepalive };
-
 class SessionHandler {
  public:
   virtual ~SessionHandler() = default;
   virtual void send(std::vector<uint8_t> bytes) = 0;
   // Close the TCP connection once queued bytes are written (a NOTIFICATION usually precedes it).
   virtual void close() = 0;
-  virtual void arm(Timer t, std::chrono::seconds after) = 0;
-  virtual void cancel(Timer t) = 0;
   // The peer's OPEN arrived: the owner may resolve a collision (RFC 4271 6.8). Returning false means
   // the owner dropped this connection (it has already called Session::shutdown()).
   virtual bool open_received(const Open&) { return true; }
@@ -61,18 +62,26 @@ class SessionHandler {
 
 class Session {
  public:
-  Session(const SessionConfig& cfg, SessionHandler& handler) : cfg_(cfg), h_(handler) {}
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  // RFC 4271 8: the hold timer in OpenSent is "a large value"; 4 minutes is suggested.
+  static constexpr int64_t kOpenSentHoldNs = 240'000'000'000;
+
+  Session(const SessionConfig& cfg, SessionHandler& handler)
+      : cfg_(cfg), h_(handler), jitter_(cfg.jitter_seed) {}
 
   // TCP is up (either direction): send OPEN, wait in OpenSent.
-  void connected();
-  void receive(std::span<const uint8_t> bytes);
-  void timer_expired(Timer t);
+  void connected(int64_t now);
+  void receive(std::span<const uint8_t> bytes, int64_t now);
+  // Hold timer expiry (NOTIFICATION 4/0, session down) and keepalives that are due at `now`.
+  void update_timers(int64_t now);
+  // When update_timers next has work; kNever when no timer runs (Idle, or hold time 0).
+  int64_t next_deadline() const { return std::min(hold_at_, keepalive_at_); }
   // Sends a NOTIFICATION (if a session exists on the wire) and ends the session.
   void shutdown(ErrorCode code, uint8_t subcode, const std::string& reason, std::vector<uint8_t> data = {});
   // TCP failed or the peer closed it.
   void connection_lost(const std::string& why);
   // UPDATE, ROUTE-REFRESH and the like once Established; restarts the keepalive timer.
-  void send_established(std::vector<uint8_t> bytes);
+  void send_established(std::vector<uint8_t> bytes, int64_t now);
 
   State state() const { return state_; }
   const Negotiated& negotiated() const { return neg_; }
@@ -81,11 +90,12 @@ class Session {
   const std::string& last_error() const { return last_error_; }
 
  private:
-  void handle(Message&& m);
-  void on_open(const Open& o);
+  void handle(Message&& m, int64_t now);
+  void on_open(const Open& o, int64_t now);
   void fail(const BgpError& e);
   void finish(const std::string& reason);
-  void restart_hold();
+  void restart_hold(int64_t now);
+  void restart_keepalive(int64_t now);
 
   SessionConfig cfg_;
   SessionHandler& h_;
@@ -93,6 +103,8 @@ class Session {
   Negotiated neg_;
   std::vector<uint8_t> buffer_;
   std::string last_error_;
+  int64_t hold_at_ = kNever, keepalive_at_ = kNever;
+  std::minstd_rand jitter_;
 };
 
 }  // namespace vpngw::bgp

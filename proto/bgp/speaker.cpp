@@ -72,19 +72,21 @@ void set_md5(int fd, const IpAddress& peer, const std::string& key) {
     throw std::system_error(errno, std::generic_category(), "TCP_MD5SIG for " + peer.to_string());
 }
 
-// A timer that is re-armed far more often than it fires (the hold timer restarts on every message):
-// arming only moves a deadline, and the Asio wait is renewed when it wakes up early.
-class LazyTimer {
+// The one timer of a connection, at the session's next deadline. The hold deadline moves on every
+// message the peer sends: moving it only updates a number, and a wait that wakes up before the
+// current deadline waits again (a full table is a million UPDATEs).
+class DeadlineTimer {
  public:
-  LazyTimer(asio::io_context& io, std::function<void()> fire) : timer_(io), fire_(std::move(fire)) {}
-  void arm(Clock::duration after) {
-    deadline_ = Clock::now() + after;
+  DeadlineTimer(asio::io_context& io, std::function<void()> fire) : timer_(io), fire_(std::move(fire)) {}
+  // `at` in CLOCK_MONOTONIC ns (steady_clock's clock here); Session::kNever stops the timer.
+  void arm_at(int64_t at) {
+    deadline_ = at == Session::kNever ? Clock::time_point::max() : Clock::time_point(std::chrono::nanoseconds(at));
+    if (deadline_ == Clock::time_point::max()) {
+      if (waiting_) timer_.cancel();
+      return;
+    }
     if (!waiting_) wait();
     else if (deadline_ < timer_.expiry()) timer_.cancel();  // sooner than the pending wait: the handler re-waits
-  }
-  void cancel() {
-    deadline_ = Clock::time_point::max();
-    if (waiting_) timer_.cancel();
   }
 
  private:
@@ -96,7 +98,6 @@ class LazyTimer {
       waiting_ = false;
       if (deadline_ == Clock::time_point::max()) return;
       if (Clock::now() < deadline_) { wait(); return; }
-      deadline_ = Clock::time_point::max();
       fire_();
     });
   }
@@ -132,13 +133,21 @@ struct Speaker::Impl {
 class Speaker::Connection : public SessionHandler, public std::enable_shared_from_this<Connection> {
  public:
   Connection(Impl& impl, Peer& peer, bool outgoing, tcp::socket socket, const SessionConfig& scfg)
-      : impl_(impl), peer_(peer), outgoing_(outgoing), socket_(std::move(socket)), session_(scfg, *this),
-        hold_(impl.io, [this] { session_.timer_expired(Timer::hold); }),
-        keepalive_(impl.io, [this] { session_.timer_expired(Timer::keepalive); }) {}
+      : impl_(impl), peer_(peer), outgoing_(outgoing), socket_(std::move(socket)), session_(seeded(scfg, impl.rng()), *this),
+        timer_(impl.io, [this] {
+          session_.update_timers(monotonic_ns());
+          sync_timer();
+        }) {}
 
   void start() {
-    session_.connected();
+    session_.connected(monotonic_ns());
+    sync_timer();
     read();
+  }
+  // An UPDATE or END-OF-RIB once Established (restarts the keepalive timer).
+  void send_established(std::vector<uint8_t> bytes) {
+    session_.send_established(std::move(bytes), monotonic_ns());
+    sync_timer();
   }
   Session& session() { return session_; }
   bool outgoing() const { return outgoing_; }
@@ -158,20 +167,9 @@ class Speaker::Connection : public SessionHandler, public std::enable_shared_fro
   }
   void close() override {
     closing_ = true;
-    hold_.cancel();
-    keepalive_.cancel();
+    timer_.arm_at(Session::kNever);
     if (!writing_) shut();
   }
-  void arm(Timer t, std::chrono::seconds after) override {
-    if (t == Timer::hold) {
-      hold_.arm(after);
-    } else {
-      // RFC 4271 10: jitter keepalives by up to 25 % so that peers do not synchronise.
-      std::uniform_real_distribution<double> jitter(0.75, 1.0);
-      keepalive_.arm(std::chrono::duration_cast<Clock::duration>(after * jitter(impl_.rng)));
-    }
-  }
-  void cancel(Timer t) override { (t == Timer::hold ? hold_ : keepalive_).cancel(); }
   bool open_received(const Open& o) override;
   void established(const Negotiated&) override;
   void update_received(Update&& u) override;
@@ -186,9 +184,15 @@ class Speaker::Connection : public SessionHandler, public std::enable_shared_fro
         self->session_.connection_lost(ec == asio::error::eof ? "closed by the peer" : ec.message());
         return;
       }
-      self->session_.receive(std::span<const uint8_t>(self->rbuf_.data(), n));
+      self->session_.receive(std::span<const uint8_t>(self->rbuf_.data(), n), monotonic_ns());
+      self->sync_timer();
       if (!self->closed_) self->read();
     });
+  }
+  void sync_timer() { timer_.arm_at(session_.next_deadline()); }
+  static SessionConfig seeded(SessionConfig c, uint64_t seed) {
+    c.jitter_seed = seed;
+    return c;
   }
   void write_next() {
     writing_ = true;
@@ -219,7 +223,7 @@ class Speaker::Connection : public SessionHandler, public std::enable_shared_fro
   bool outgoing_;
   tcp::socket socket_;
   Session session_;
-  LazyTimer hold_, keepalive_;
+  DeadlineTimer timer_;
   std::deque<std::vector<uint8_t>> queue_;
   bool writing_ = false, closing_ = false, closed_ = false;
   std::array<uint8_t, 65536> rbuf_;
@@ -348,12 +352,12 @@ class Speaker::Peer {
           a.next_hop = mapped;
         }
         if (f.afi == Afi::ipv4 && local->v6) continue;  // no IPv4 next hop to give
-        for (auto& m : encode_announce(a, prefixes, conn.session().codec())) conn.session().send_established(std::move(m));
+        for (auto& m : encode_announce(a, prefixes, conn.session().codec())) conn.send_established(std::move(m));
         // Adj-RIB-Out: what this peer has from us (a refresh re-sends the same prefixes).
         for (const auto& p : prefixes)
           if (std::find(adj_rib_out_.begin(), adj_rib_out_.end(), p) == adj_rib_out_.end()) adj_rib_out_.push_back(p);
       }
-      if (end_of_rib) conn.session().send_established(encode_end_of_rib(f));
+      if (end_of_rib) conn.send_established(encode_end_of_rib(f));
     }
   }
 

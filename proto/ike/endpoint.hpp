@@ -1,13 +1,9 @@
-// The gateway's IKE endpoint: the AWS side of each IKE-keyed tunnel, as a tunnel endpoint with
-// startup action "Add" (the customer gateway initiates). It owns UDP 500 (a Boost.Asio socket on
-// the control thread) and receives the IKE traffic that NAT-T moved to UDP 4500 from the data
-// plane's socket through the ControlInbox; its answers on 4500 leave through that same socket.
-//
-// Per tunnel it keeps the IKE SAs (IkeSa, one established at a time: a new one replaces
-// the old, as after a customer gateway restart), the Child SAs' data-plane keys (TunnelKeys, with
-// make-before-break rekeys), dead-peer detection as AWS does it (a liveness check after 10 s
-// without traffic; dead after DPDTimeoutSeconds without an answer, then DPDTimeoutAction), and
-// the tunnel states in AWS's words. Everything runs on the control-plane io_context thread.
+// The gateway's IKE endpoint, the Asio shell around the I/O-free tunnel cores (tunnel.hpp): it
+// owns UDP 500 (a Boost.Asio socket on the control thread) and receives the IKE traffic that NAT-T
+// moved to UDP 4500 from the data plane's socket through the ControlInbox; its answers on 4500
+// leave through that same socket. It hands each datagram to the tunnel whose peer sent it, sends
+// what the tunnels give back, fires their timers at the deadline they ask for, and rotates the
+// cookie secret. Everything runs on the control-plane io_context thread.
 #pragma once
 
 #include <sys/socket.h>
@@ -20,19 +16,11 @@
 #include <vector>
 
 #include "common/ip_prefix.hpp"
-#include "proto/ike/tunnel_options.hpp"
+#include "proto/ike/tunnel.hpp"
 #include "proto/ike/tunnel_keys.hpp"
 #include "dataplane/control_inbox.hpp"
 
 namespace vpngw::ike {
-
-struct TunnelSpec {
-  std::string name;
-  IpAddress peer;            // the customer gateway's outside address
-  uint16_t peer_port = 4500;  // where ESP goes until IKE tells us better (NAT-T)
-  uint32_t replay_window = 1024;
-  TunnelOptions options;
-};
 
 struct EndpointConfig {
   IpAddress local;        // our outside address (IPv4)

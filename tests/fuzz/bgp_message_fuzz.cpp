@@ -14,8 +14,6 @@ namespace {
 struct Sink : SessionHandler {
   void send(std::vector<uint8_t>) override {}
   void close() override {}
-  void arm(Timer, std::chrono::seconds) override {}
-  void cancel(Timer) override {}
   void established(const Negotiated&) override {}
   void update_received(Update&& u) override { (void)u.end_of_rib(); }
   void down(const std::string&) override {}
@@ -49,12 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cfg.remote_as = 65000;
   cfg.router_id = 0x0a000001;
   Session s(cfg, sink);
-  s.connected();
-  s.receive(open);
-  s.receive(keepalive);
-  // Feed in two pieces so that reassembly across reads is exercised too.
+  s.connected(0);
+  s.receive(open, 0);
+  s.receive(keepalive, 0);
+  // Feed in two pieces so that reassembly across reads is exercised too, then let the timers run.
   const size_t half = rest.size() / 2;
-  s.receive(rest.first(half));
-  s.receive(rest.subspan(half));
+  s.receive(rest.first(half), 1);
+  s.receive(rest.subspan(half), 2);
+  s.update_timers(s.next_deadline() == Session::kNever ? 3 : s.next_deadline());
   return 0;
 }

@@ -21,11 +21,8 @@ struct Recorder : SessionHandler {
   bool up = false;
   std::string down_reason;
   std::vector<Update> updates;
-  std::map<Timer, std::chrono::seconds> timers;
   void send(std::vector<uint8_t> b) override { sent.push_back(std::move(b)); }
   void close() override { closed = true; }
-  void arm(Timer t, std::chrono::seconds s) override { timers[t] = s; }
-  void cancel(Timer t) override { timers.erase(t); }
   void established(const Negotiated&) override { up = true; }
   void update_received(Update&& u) override { updates.push_back(std::move(u)); }
   void down(const std::string& r) override { down_reason = r; }
@@ -72,44 +69,83 @@ struct Fixture {
   Recorder rec;
   Session s{config(), rec};
   void establish() {
-    s.connected();
-    s.receive(peer_open());
-    s.receive(keepalive());
+    s.connected(0);
+    s.receive(peer_open(), 0);
+    s.receive(keepalive(), 0);
     ASSERT_EQ(s.state(), State::established);
   }
 };
 
 TEST(BgpSession, EstablishesAndNegotiatesTimers) {
   Fixture f;
-  f.s.connected();
+  f.s.connected(0);
   EXPECT_EQ(f.s.state(), State::open_sent);
   ASSERT_EQ(f.rec.sent.size(), 1u);
   EXPECT_EQ(f.rec.sent[0][18], 1);  // our OPEN
-  f.s.receive(peer_open());
+  f.s.receive(peer_open(), 0);
   EXPECT_EQ(f.s.state(), State::open_confirm);
-  f.s.receive(keepalive());
+  f.s.receive(keepalive(), 0);
   EXPECT_TRUE(f.rec.up);
   EXPECT_EQ(f.s.negotiated().hold_time, 30);  // min(30, 90)
   EXPECT_EQ(f.s.negotiated().keepalive, 10);
   EXPECT_TRUE(f.s.negotiated().as4);
-  EXPECT_EQ(f.rec.timers[Timer::hold], std::chrono::seconds(30));
-  EXPECT_EQ(f.rec.timers[Timer::keepalive], std::chrono::seconds(10));
+}
+
+constexpr int64_t kS = 1'000'000'000;
+
+// The session owns its timers: hold 30 s after the last message, keepalives every 10 s jittered
+// down to 7.5 s (RFC 4271 10), all on the caller's clock.
+TEST(BgpSession, TimersRunOnTheCallersClock) {
+  Fixture f;
+  f.s.connected(0);
+  EXPECT_EQ(f.s.next_deadline(), Session::kOpenSentHoldNs);
+  f.s.receive(peer_open(), 0);
+  f.s.receive(keepalive(), 0);
+  ASSERT_EQ(f.s.state(), State::established);
+  const int64_t first = f.s.next_deadline();
+  EXPECT_GE(first, 7'500'000'000);  // the keepalive, jittered
+  EXPECT_LE(first, 10 * kS);
+  const size_t before = f.rec.sent.size();
+  f.s.update_timers(first - 1);
+  EXPECT_EQ(f.rec.sent.size(), before);
+  f.s.update_timers(first);
+  ASSERT_EQ(f.rec.sent.size(), before + 1);
+  EXPECT_EQ(f.rec.sent.back()[18], 4);  // KEEPALIVE
+  // A message from the peer at 20 s moves the hold deadline to 50 s.
+  f.s.receive(keepalive(), 20 * kS);
+  while (f.s.next_deadline() < 50 * kS) f.s.update_timers(f.s.next_deadline());  // keepalives only
+  EXPECT_EQ(f.s.state(), State::established);
+  EXPECT_EQ(f.s.next_deadline(), 50 * kS);
+  f.s.update_timers(50 * kS);
+  EXPECT_EQ(f.s.state(), State::idle);
+  EXPECT_EQ(f.rec.last_notification(), "4/0");
+  EXPECT_EQ(f.s.next_deadline(), Session::kNever);
+}
+
+TEST(BgpSession, HoldTimeZeroRunsNoTimers) {
+  Fixture f;
+  f.s.connected(0);
+  f.s.receive(peer_open("fde80000"), 0);  // hold time 0
+  f.s.receive(keepalive(), 0);
+  ASSERT_EQ(f.s.state(), State::established);
+  EXPECT_EQ(f.s.negotiated().hold_time, 0);
+  EXPECT_EQ(f.s.next_deadline(), Session::kNever);
 }
 
 TEST(BgpSession, MessagesSplitAcrossReadsAreReassembled) {
   Fixture f;
-  f.s.connected();
+  f.s.connected(0);
   auto bytes = peer_open();
   auto ka = keepalive();
   bytes.insert(bytes.end(), ka.begin(), ka.end());
-  for (uint8_t b : bytes) f.s.receive(std::span<const uint8_t>(&b, 1));
+  for (uint8_t b : bytes) f.s.receive(std::span<const uint8_t>(&b, 1), 0);
   EXPECT_EQ(f.s.state(), State::established);
 }
 
 TEST(BgpSession, HoldTimerExpirySendsNotification) {
   Fixture f;
   f.establish();
-  f.s.timer_expired(Timer::hold);
+  f.s.update_timers(30'000'000'000);
   EXPECT_EQ(f.rec.last_notification(), "4/0");
   EXPECT_TRUE(f.rec.closed);
   EXPECT_EQ(f.s.state(), State::idle);
@@ -118,9 +154,9 @@ TEST(BgpSession, HoldTimerExpirySendsNotification) {
 TEST(BgpSession, TwoByteSpeakerWithoutCapabilities) {
   Recorder rec;
   Session s(config(), rec);
-  s.connected();
-  s.receive(peer_open("fde8005a", ""));
-  s.receive(keepalive());
+  s.connected(0);
+  s.receive(peer_open("fde8005a", ""), 0);
+  s.receive(keepalive(), 0);
   ASSERT_EQ(s.state(), State::established);
   EXPECT_FALSE(s.negotiated().as4);
   ASSERT_EQ(s.negotiated().families.size(), 1u);  // IPv4 unicast only
@@ -141,8 +177,8 @@ class BgpSessionErrors : public ::testing::TestWithParam<BadInput> {};
 TEST_P(BgpSessionErrors, SendTheRfcNotification) {
   const auto& c = GetParam();
   Fixture f;
-  if (c.establish_first) f.establish(); else f.s.connected();
-  f.s.receive(c.bytes);
+  if (c.establish_first) f.establish(); else f.s.connected(0);
+  f.s.receive(c.bytes, 0);
   EXPECT_EQ(f.rec.last_notification(), c.notification);
   EXPECT_TRUE(f.rec.closed);
   EXPECT_EQ(f.s.state(), State::idle);
@@ -187,7 +223,7 @@ TEST(BgpSession, NotificationFromPeerEndsTheSessionQuietly) {
   Fixture f;
   f.establish();
   const size_t sent_before = f.rec.sent.size();
-  f.s.receive(msg("0015 03 0602"));
+  f.s.receive(msg("0015 03 0602"), 0);
   EXPECT_EQ(f.s.state(), State::idle);
   EXPECT_EQ(f.rec.sent.size(), sent_before);  // never answer a NOTIFICATION with one
   EXPECT_NE(f.rec.down_reason.find("administrative shutdown"), std::string::npos);
@@ -196,7 +232,7 @@ TEST(BgpSession, NotificationFromPeerEndsTheSessionQuietly) {
 TEST(BgpSession, TreatAsWithdrawKeepsTheSession) {
   Fixture f;
   f.establish();
-  f.s.receive(msg("0025 02 0000 000e 400101 07 400206 0201 0000fde8 080a"));
+  f.s.receive(msg("0025 02 0000 000e 400101 07 400206 0201 0000fde8 080a"), 0);
   EXPECT_EQ(f.s.state(), State::established);
   ASSERT_EQ(f.rec.updates.size(), 1u);
   EXPECT_TRUE(f.rec.updates[0].treat_as_withdraw);
