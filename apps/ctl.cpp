@@ -139,6 +139,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* ike = ctl->add_subcommand("ike", "IKE tunnels: phase 1/2 states, SPIs, rekeys, DPD, recent log");
   auto* esp_sa = ctl->add_subcommand("ike-esp-sa", "Wireshark's ESP SA table (keys included) for the recent Child SAs");
   esp_sa->add_option("tunnel", opt->neighbor, "only this tunnel (default: all)");
+  auto* endpoint_state = ctl->add_subcommand("endpoint-state", "what a gateway reports to the VGW/TGW router (versioned JSON)");
   auto* vgw = ctl->add_subcommand("vgw", "an AWS gateway router (vpngw s2s vgw): TunnelState, TunnelDataIn/Out, routes");
   auto* tunnel = ctl->add_subcommand("tunnel", "AWS-side tunnel operations (on a vpngw s2s vgw socket)");
   auto* replace = tunnel->add_subcommand("replace", "replace a tunnel endpoint as AWS maintenance does: steer by MED, drain, restart");
@@ -162,6 +163,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     if (stats->parsed()) req = {{"command", "stats"}};
     else if (ike->parsed()) req = {{"command", "ike"}};
     else if (vgw->parsed()) req = {{"command", "vgw"}};
+    else if (endpoint_state->parsed()) req = {{"command", "endpoint state"}};
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
@@ -176,7 +178,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
         std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";
         return 1;
       }
-      if (opt->json || stats->parsed() || reset->parsed()) std::cout << answer.dump(2) << "\n";
+      if (opt->json || stats->parsed() || reset->parsed() || endpoint_state->parsed()) std::cout << answer.dump(2) << "\n";
       else if (summary->parsed()) print_summary(answer);
       else if (ike->parsed()) print_ike(answer);
       else if (vgw->parsed()) print_vgw(answer);

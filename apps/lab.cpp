@@ -64,7 +64,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
     const std::vector<std::string> rest = lab->remaining();
     if (!rest.empty() && rest[0] == "plan") return plan(rest);
     if (!rest.empty() && rest[0] == "check") return check(rest);
-    return exec_source_script("lab/lab.sh", rest);
+    return exec_data_script("lab/lab.sh", rest);
   };
 }
 
@@ -73,7 +73,7 @@ std::function<int()> add_bench_command(CLI::App& app) {
   bench->prefix_command();
   return [bench]() -> int {
     if (!bench->parsed()) return -1;
-    return exec_source_script("bench/run.sh", bench->remaining());
+    return exec_data_script("bench/run.sh", bench->remaining());
   };
 }
 

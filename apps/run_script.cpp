@@ -10,15 +10,30 @@
 
 namespace vpngw {
 
-int exec_source_script(const std::string& relative_path, const std::vector<std::string>& args) {
-  const char* dir = std::getenv("VPNGW_SOURCE_DIR");
-  const std::string script = std::string(dir ? dir : VPNGW_SOURCE_DIR) + "/" + relative_path;
-  if (!std::filesystem::exists(script)) {
-    std::cerr << "vpngw: " << script << " not found (set VPNGW_SOURCE_DIR to the repository)\n";
+namespace fs = std::filesystem;
+
+std::string find_data_file(const std::string& relative_path) {
+  std::vector<fs::path> roots;
+  if (const char* dir = std::getenv("VPNGW_DATA_DIR")) roots.emplace_back(dir);
+  if (const char* dir = std::getenv("VPNGW_SOURCE_DIR")) roots.emplace_back(dir);
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(self.parent_path().parent_path() / "share" / "vpngw");  // PREFIX/bin/vpngw
+  roots.emplace_back(VPNGW_SOURCE_DIR);  // a build tree's binary
+  for (const auto& root : roots)
+    if (fs::exists(root / relative_path)) return (root / relative_path).string();
+  return {};
+}
+
+int exec_data_script(const std::string& relative_path, const std::vector<std::string>& args) {
+  const std::string script = find_data_file(relative_path);
+  if (script.empty()) {
+    std::cerr << "vpngw: " << relative_path << " not found next to the binary (PREFIX/share/vpngw) nor in "
+              << VPNGW_SOURCE_DIR << " (set VPNGW_DATA_DIR to the folder that holds lab/ and bench/)\n";
     return 1;
   }
   std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) ::setenv("VPNGW_BIN", self.c_str(), 1);
   std::vector<std::string> argv_text{"bash", script};
   argv_text.insert(argv_text.end(), args.begin(), args.end());

@@ -1,5 +1,7 @@
-// `vpngw lab` and `vpngw bench` hand over to scripts in the source tree (lab/lab.sh, bench/run.sh):
-// namespaces and processes are their business, and they drive only the public vpngw commands.
+// `vpngw lab` and `vpngw bench` hand over to scripts (lab/lab.sh, bench/run.sh): namespaces and
+// processes are their business, and they drive only the public vpngw commands. The scripts and
+// the built-in topologies are data files, found next to an installed binary (`cmake --install`
+// puts them in PREFIX/share/vpngw) or in the source tree a build-tree binary came from.
 #pragma once
 
 #include <string>
@@ -7,9 +9,12 @@
 
 namespace vpngw {
 
-// Replaces this process with `bash SCRIPT ARGS...`, with VPNGW_BIN set to this binary. The script
-// is looked up under $VPNGW_SOURCE_DIR (default: the tree this binary was built from). Returns
+// The path of a data file (e.g. "lab/lab.sh"), looked up in $VPNGW_DATA_DIR, $VPNGW_SOURCE_DIR,
+// PREFIX/share/vpngw of this binary, and the tree it was built from; empty when none has it.
+std::string find_data_file(const std::string& relative_path);
+
+// Replaces this process with `bash SCRIPT ARGS...`, with VPNGW_BIN set to this binary. Returns
 // only on failure, with an exit status.
-int exec_source_script(const std::string& relative_path, const std::vector<std::string>& args);
+int exec_data_script(const std::string& relative_path, const std::vector<std::string>& args);
 
 }  // namespace vpngw

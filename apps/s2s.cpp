@@ -50,10 +50,10 @@ nlohmann::json to_json(const s2s::SiteToSiteConfig& cfg) {
 struct RenderOptions {
   std::string model, connection, out_dir;
   std::vector<std::string> aws_outside, vpc_cidrs, onprem_cidrs, customer_med, customer_prepend;
-  uint16_t hold_time = 30, keepalive = 10;
+  std::optional<uint16_t> hold_time, keepalive;  // unset: the gateway's BGP defaults
   uint32_t bfd_ms = 0;
   bool multipath = false;
-  unsigned bfd_mult = 3;
+  std::optional<unsigned> bfd_mult;
 };
 
 IpAddress address_arg(const std::string& text, const char* option) {
@@ -82,7 +82,7 @@ int render(const RenderOptions& o) {
   in.bgp_keepalive = o.keepalive;
   if (o.bfd_ms) in.bfd_interval_ms = o.bfd_ms;
   in.customer_multipath = o.multipath;
-  in.bfd_multiplier = uint8_t(o.bfd_mult);
+  if (o.bfd_mult) in.bfd_multiplier = uint8_t(*o.bfd_mult);
   if (!o.customer_med.empty() && o.customer_med.size() != 2) throw ConfigError("--customer-med takes two values, one per tunnel");
   for (size_t i = 0; i < o.customer_med.size(); ++i) in.customer_med[i] = uint32_t(std::stoul(o.customer_med[i]));
   if (!o.customer_prepend.empty() && o.customer_prepend.size() != 2)
@@ -185,8 +185,8 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--aws-outside", ro->aws_outside, "the two tunnels' AWS outside addresses")->delimiter(',')->required();
   render_cmd->add_option("--vpc-cidr", ro->vpc_cidrs, "prefixes the AWS side announces")->delimiter(',')->required();
   render_cmd->add_option("--onprem-cidr", ro->onprem_cidrs, "prefixes the customer gateway announces")->delimiter(',')->required();
-  render_cmd->add_option("--hold-time", ro->hold_time, "BGP hold time (AWS's examples: 30)");
-  render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive (AWS's examples: 10)");
+  render_cmd->add_option("--hold-time", ro->hold_time, "BGP hold time on both ends (default: the gateway's [bgp] hold_time, as in AWS's examples)");
+  render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive on both ends (default: the gateway's [bgp] keepalive)");
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
   render_cmd->add_option("--customer-prepend", ro->customer_prepend, "AS_PATH prepends per tunnel, e.g. 0,2")->delimiter(',');
   render_cmd->add_flag("--customer-multipath", ro->multipath, "the customer gateway sends over both tunnels (active/active, BGP multipath)");

@@ -212,6 +212,26 @@ nlohmann::json Gateway::stats() const {
   return j;
 }
 
+EndpointState Gateway::endpoint_state() const {
+  EndpointState e;
+  e.gateway = s_->cfg.name;
+  e.outside_address = s_->cfg.outside_address;
+  const SaTable* sas = s_->sas.current();
+  for (size_t i = 0; i < sas->tunnels().size(); ++i) {
+    const TunnelTraffic traffic = s_->traffic.totals(i);
+    e.tunnels.push_back({sas->tunnels()[i].name, sas->tunnels()[i].outbound != nullptr, traffic.in_bytes, traffic.out_bytes});
+  }
+  if (s_->bgp) {
+    const auto& speaker = s_->bgp->speaker();
+    e.bgp_configured = true;
+    e.bgp_up = speaker.any_established();
+    speaker.for_each_best_path([&](const IpPrefix& p, const bgp::PathAttributes& a) {
+      e.routes.push_back({p, uint32_t(a.as_path.length()), a.as_path.first_asn().value_or(0), a.med});
+    });
+  }
+  return e;
+}
+
 void Gateway::run(const std::string& stats_path) {
   const auto& cfg = s_->cfg;
   Daemon daemon({"gateway " + cfg.name,
@@ -241,7 +261,11 @@ void Gateway::run(const std::string& stats_path) {
       });
   }
   if (auto specs = ike_tunnels(cfg); !specs.empty()) {
-    ike::EndpointConfig ec{cfg.outside_address, cfg.ike_port, cfg.outside_port, s_->udp.fd()};
+    ike::EndpointConfig ec;
+    ec.local.address = cfg.outside_address;
+    ec.local.ike_port = cfg.ike_port;
+    ec.local.natt_port = cfg.outside_port;
+    ec.natt_fd = s_->udp.fd();
     s_->ike = std::make_unique<ike::Endpoint>(daemon.io(), ec, s_->inbox, std::move(specs), [this] {
       try {
         s_->sas.publish(build_sa_table(s_->cfg, s_->sas.current(), s_->ike.get()));
@@ -260,6 +284,7 @@ void Gateway::run(const std::string& stats_path) {
     if (s_->bgp && s_->bgp->bfd_summary() != nullptr) j["bfd"] = s_->bgp->bfd_summary();
     return j;
   });
+  daemon.command("endpoint state", [this](const nlohmann::json&) { return to_json(endpoint_state()); });
   auto need_ike = [this]() -> ike::Endpoint& {
     if (!s_->ike) throw std::invalid_argument("no tunnel on this gateway is keyed by IKE ([tunnel.ike])");
     return *s_->ike;

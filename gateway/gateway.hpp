@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "gateway/endpoint_state.hpp"
 #include "gateway/gateway_config.hpp"
 
 namespace vpngw {
@@ -21,6 +22,8 @@ class Gateway {
   void run(const std::string& stats_path);
 
   nlohmann::json stats() const;
+  // What the VGW/TGW router reads ("endpoint state"): tunnels, BGP, learned routes, typed.
+  EndpointState endpoint_state() const;
 
  private:
   struct State;

@@ -13,6 +13,7 @@
 #include "proto/bgp/config.hpp"
 #include "proto/ike/tunnel_options.hpp"
 #include "dataplane/aead.hpp"
+#include "dataplane/replay_window.hpp"
 #include "common/config/config_schema.hpp"
 
 namespace vpngw {
@@ -33,7 +34,7 @@ struct TunnelConfig {
   std::string name;
   IpAddress peer;
   uint16_t peer_port = 4500;
-  uint32_t replay_window = 1024;
+  uint32_t replay_window = ReplayWindow::kDefaultSize;
   bool esn = true;
   // Either manual keys (outbound/inbound) or IKE negotiates them ([tunnel.ike]).
   SaConfig outbound;

@@ -32,14 +32,11 @@ uint32_t amazon_side_asn(const SiteToSiteConfig& m, const VpnConnection& c) {
 }
 
 toml::table bgp_table(uint32_t asn, const RenderInputs& in, const std::vector<IpPrefix>& exports) {
-  toml::table t{{"asn", int64_t(asn)},
-                {"hold_time", int64_t(in.bgp_hold_time)},
-                {"keepalive", int64_t(in.bgp_keepalive)},
-                {"export", prefix_list(exports)}};
-  if (in.bfd_interval_ms) {
-    t.insert("bfd_interval_ms", int64_t(*in.bfd_interval_ms));
-    t.insert("bfd_multiplier", int64_t(in.bfd_multiplier));
-  }
+  toml::table t{{"asn", int64_t(asn)}, {"export", prefix_list(exports)}};
+  if (in.bgp_hold_time) t.insert("hold_time", int64_t(*in.bgp_hold_time));
+  if (in.bgp_keepalive) t.insert("keepalive", int64_t(*in.bgp_keepalive));
+  if (in.bfd_interval_ms) t.insert("bfd_interval_ms", int64_t(*in.bfd_interval_ms));
+  if (in.bfd_interval_ms && in.bfd_multiplier) t.insert("bfd_multiplier", int64_t(*in.bfd_multiplier));
   return t;
 }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,17 +21,18 @@ struct RenderInputs {
   std::array<IpAddress, 2> aws_outside;  // the tunnels' AWS outside IP addresses
   std::vector<IpPrefix> vpc_cidrs;       // what the AWS side announces (the VPC CIDR blocks)
   std::vector<IpPrefix> onprem_cidrs;    // what the customer gateway announces (or the static routes)
-  uint16_t bgp_hold_time = 30;           // AWS's example customer gateway configs: 30 / 10
-  uint16_t bgp_keepalive = 10;
+  // BGP timers and BFD multiplier on both ends; unset: the gateway's defaults (BgpConfig).
+  std::optional<uint16_t> bgp_hold_time;
+  std::optional<uint16_t> bgp_keepalive;
   // Optional: MED the customer gateway puts on what it announces over each tunnel, so that AWS
   // prefers one (active/passive by MED, as customers configure it). Empty: no MED.
   std::array<std::optional<uint32_t>, 2> customer_med;
   std::array<uint8_t, 2> customer_prepend{0, 0};
-  bool customer_multipath = false;  // the customer gateway sends over both tunnels (active/active)  // AS_PATH prepends per tunnel, the other usual way
+  bool customer_multipath = false;  // the customer gateway sends over both tunnels (active/active)
   // Not AWS Site-to-Site (it has no BFD; Direct Connect has, 300 ms x 3): a BFD session inside
   // each tunnel between the inside addresses, which ends the tunnel's BGP session when it fails.
   std::optional<uint32_t> bfd_interval_ms;
-  uint8_t bfd_multiplier = 3;
+  std::optional<uint8_t> bfd_multiplier;
 };
 
 struct RenderedConnection {

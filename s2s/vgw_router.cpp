@@ -19,7 +19,7 @@ struct VgwRouter::Impl {
   Netlink nl;
   RoutePlan installed;
   std::vector<TunnelView> views;
-  std::vector<nlohmann::json> last_stats;  // per endpoint, for the metrics
+  std::vector<std::optional<EndpointState>> last_state;  // per endpoint, for the metrics; none: no answer
   uint64_t polls = 0, route_changes = 0, route_errors = 0, malformed_routes = 0;
   bool stopped = false;
 
@@ -39,13 +39,17 @@ struct VgwRouter::Impl {
     spdlog::info("{}: replace {}: {}", cfg.name, cfg.endpoints[mt.tunnel].name, line);
     mt.log.push_back(line);
   }
+  // An AWS tunnel endpoint runs one tunnel: its first.
+  const EndpointTunnel* endpoint_tunnel(uint32_t i) const {
+    return last_state[i] && !last_state[i]->tunnels.empty() ? &last_state[i]->tunnels.front() : nullptr;
+  }
   uint64_t data_in(uint32_t i) const {
-    const auto* t = first_tunnel(last_stats[i]);
-    return t ? json_u64(*t, "data_in_bytes") : 0;
+    const auto* t = endpoint_tunnel(i);
+    return t ? t->data_in_bytes : 0;
   }
   std::string endpoint_tunnel_name(uint32_t i) const {
-    const auto* t = first_tunnel(last_stats[i]);
-    return t ? json_string(*t, "name") : "";
+    const auto* t = endpoint_tunnel(i);
+    return t ? t->name : "";
   }
   bool draining(uint32_t i) const {
     return i == mt.tunnel && (mt.phase == "steering" || mt.phase == "draining" || mt.phase == "replacing");
@@ -118,7 +122,7 @@ struct VgwRouter::Impl {
 
   Impl(boost::asio::io_context& io, VgwRouterConfig c) : timer(io), cfg(std::move(c)) {
     views.resize(cfg.endpoints.size());
-    last_stats.resize(cfg.endpoints.size());
+    last_state.resize(cfg.endpoints.size());
   }
 
   std::string describe(const std::vector<uint32_t>& tunnels) const {
@@ -132,20 +136,19 @@ struct VgwRouter::Impl {
     TunnelView v;
     v.tunnel = i;
     try {
-      nlohmann::json stats = management_request(e.socket, {{"command", "stats"}}, cfg.poll_timeout);
+      size_t skipped = 0;
+      auto state = parse_endpoint_state(management_request(e.socket, {{"command", "endpoint state"}}, cfg.poll_timeout),
+                                        &skipped);
+      if (!state) throw std::runtime_error("endpoint state: " + state.error());
+      malformed_routes += skipped;
       v.reachable = true;
-      if (stats.contains("ike")) v.ipsec_up = ipsec_up_from_json(stats["ike"]);
-      if (stats.contains("bgp")) v.bgp_up = bgp_established_from_json(stats["bgp"]);
-      if (v.bgp_up) {
-        size_t skipped = 0;
-        v.routes = learned_routes_from_json(
-            management_request(e.socket, {{"command", "bgp routes"}, {"limit", 1000}}, cfg.poll_timeout), &skipped);
-        malformed_routes += skipped;
-      }
-      last_stats[i] = std::move(stats);
+      v.ipsec_up = std::any_of(state->tunnels.begin(), state->tunnels.end(), [](const EndpointTunnel& t) { return t.ipsec_up; });
+      v.bgp_up = state->bgp_up;
+      if (v.bgp_up) v.routes = state->routes;
+      last_state[i] = std::move(state.value());
     } catch (const std::exception& ex) {
       if (views[i].reachable) spdlog::warn("{}: tunnel endpoint {} stopped answering: {}", cfg.name, e.name, ex.what());
-      last_stats[i] = nullptr;
+      last_state[i].reset();
     }
     if (v.reachable && !views[i].reachable) spdlog::info("{}: tunnel endpoint {} answers", cfg.name, e.name);
     if (v.bgp_up != views[i].bgp_up) spdlog::info("{}: {} BGP {}", cfg.name, e.name, v.bgp_up ? "up" : "down");
@@ -238,7 +241,7 @@ nlohmann::json VgwRouter::summary() const {
   auto& tunnels = j["tunnels"] = nlohmann::json::array();
   for (uint32_t i = 0; i < m.cfg.endpoints.size(); ++i) {
     const auto& v = m.views[i];
-    const bool static_only = m.cfg.statics.size() && !v.bgp_up && m.last_stats[i].is_object() && !m.last_stats[i].contains("bgp");
+    const bool static_only = m.cfg.statics.size() && !v.bgp_up && m.last_state[i] && !m.last_state[i]->bgp_configured;
     nlohmann::json t{{"name", m.cfg.endpoints[i].name},
                      {"reachable", v.reachable},
                      {"ipsec_up", v.ipsec_up},
@@ -247,10 +250,10 @@ nlohmann::json VgwRouter::summary() const {
                      // static one, the IPsec tunnel is up.
                      {"TunnelState", (static_only ? v.ipsec_up : v.bgp_up) ? 1 : 0},
                      {"routes_learned", v.routes.size()}};
-    if (const auto ip = json_string(m.last_stats[i], "outside_address"); !ip.empty()) t["tunnel_ip_address"] = ip;
-    if (const auto* first = first_tunnel(m.last_stats[i])) {
-      t["TunnelDataIn"] = json_u64(*first, "data_in_bytes");
-      t["TunnelDataOut"] = json_u64(*first, "data_out_bytes");
+    if (m.last_state[i]) t["tunnel_ip_address"] = m.last_state[i]->outside_address.to_string();
+    if (const auto* first = m.endpoint_tunnel(i)) {
+      t["TunnelDataIn"] = first->data_in_bytes;
+      t["TunnelDataOut"] = first->data_out_bytes;
     }
     tunnels.push_back(std::move(t));
   }

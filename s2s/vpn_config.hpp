@@ -16,6 +16,7 @@
 #include "common/config/config_error.hpp"
 #include "proto/ike/tunnel_options.hpp"
 #include "common/config/config_schema.hpp"
+#include "dataplane/replay_window.hpp"
 
 namespace vpngw::s2s {
 
@@ -40,7 +41,7 @@ struct TransitGateway {
 
 struct VpnTunnel {
   IpPrefix tunnel_inside_cidr;  // a /30 in 169.254.0.0/16; AWS takes .1, the customer gateway .2
-  uint32_t replay_window_size = 1024;
+  uint32_t replay_window_size = ReplayWindow::kDefaultSize;
   ike::TunnelOptions ike;
   IpAddress aws_inside_address() const;
   IpAddress customer_inside_address() const;

@@ -244,6 +244,7 @@ class Speaker::Peer {
 
   const BgpNeighborConfig& config() const { return cfg_; }
   std::optional<uint32_t> tunnel() const { return tunnel_; }
+  bool established() const { return up_ != nullptr; }
   PeerIndex rib_index() const { return rib_index_; }
 
   void start() {
@@ -635,6 +636,14 @@ void Speaker::for_each_route_multipath(const std::function<void(const IpPrefix&,
 }
 
 size_t Speaker::route_count() const { return impl_->rib.size(); }
+
+void Speaker::for_each_best_path(const std::function<void(const IpPrefix&, const PathAttributes&)>& f) const {
+  impl_->rib.for_each_best([&](const IpPrefix& p, const Path& best) { f(p, best.attrs->attrs); });
+}
+
+bool Speaker::any_established() const {
+  return std::any_of(impl_->peers.begin(), impl_->peers.end(), [](const auto& p) { return p->established(); });
+}
 
 nlohmann::json Speaker::summary() const {
   nlohmann::json j;

@@ -51,6 +51,9 @@ class Speaker {
   // first (paths via plain interfaces left out).
   void for_each_route_multipath(const std::function<void(const IpPrefix&, const std::vector<uint32_t>&)>& f) const;
   size_t route_count() const;
+  // Every Loc-RIB route with its best path's attributes (for typed reports, not display).
+  void for_each_best_path(const std::function<void(const IpPrefix&, const PathAttributes&)>& f) const;
+  bool any_established() const;
 
   // `vpngw ctl bgp summary` and `vpngw ctl bgp routes`.
   nlohmann::json summary() const;

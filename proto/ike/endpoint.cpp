@@ -47,7 +47,7 @@ struct Endpoint::Impl {
 
   Impl(boost::asio::io_context& io_, EndpointConfig c, ControlInbox& in, std::vector<TunnelSpec> specs,
        std::function<void()> changed)
-      : io(io_), cfg(c), local{c.local, c.ike_port, c.natt_port, c.dpd_idle_seconds}, inbox(in),
+      : io(io_), cfg(c), local(c.local), inbox(in),
         keys_changed(std::move(changed)), ike_socket(io_), inbox_wait(io_), timer(io_) {
     std::random_device seed;
     for (auto& s : specs) tunnels.emplace_back(std::move(s), local, shared, uint64_t(seed()) << 32 | seed());
@@ -149,13 +149,14 @@ struct Endpoint::Impl {
 Endpoint::Endpoint(boost::asio::io_context& io, EndpointConfig cfg, ControlInbox& inbox, std::vector<TunnelSpec> tunnels,
                    std::function<void()> keys_changed)
     : impl_(std::make_unique<Impl>(io, cfg, inbox, std::move(tunnels), std::move(keys_changed))) {
-  if (cfg.local.v6) throw std::invalid_argument("IKE: outside.address must be IPv4 for IKE-keyed tunnels");
-  const udp::endpoint ep(boost::asio::ip::address_v4(cfg.local.v4_host_order()), cfg.ike_port);
+  const LocalEnd& local = cfg.local;
+  if (local.address.v6) throw std::invalid_argument("IKE: outside.address must be IPv4 for IKE-keyed tunnels");
+  const udp::endpoint ep(boost::asio::ip::address_v4(local.address.v4_host_order()), local.ike_port);
   impl_->ike_socket.open(udp::v4());
   boost::system::error_code ec;
   impl_->ike_socket.bind(ep, ec);
   if (ec)
-    throw std::runtime_error("IKE: cannot bind UDP " + cfg.local.to_string() + ":" + std::to_string(cfg.ike_port) +
+    throw std::runtime_error("IKE: cannot bind UDP " + local.address.to_string() + ":" + std::to_string(local.ike_port) +
                              ": " + ec.message());
   impl_->inbox_wait.assign(::dup(inbox.wakeup_fd()));
 }

@@ -23,11 +23,8 @@
 namespace vpngw::ike {
 
 struct EndpointConfig {
-  IpAddress local;        // our outside address (IPv4)
-  uint16_t ike_port = 500;
-  uint16_t natt_port = 4500;  // the data plane's socket
-  int natt_fd = -1;           // that socket, for our answers on 4500
-  uint32_t dpd_idle_seconds = 10;  // AWS: a liveness check after 10 s without traffic
+  LocalEnd local;   // our outside address, IKE and NAT-T ports (natt_port: the data plane's socket)
+  int natt_fd = -1;  // the data plane's socket, for our answers on 4500
 };
 
 class Endpoint {

@@ -38,6 +38,7 @@
 #include "proto/ike/ike_sa.hpp"
 #include "proto/ike/tunnel_keys.hpp"
 #include "proto/ike/tunnel_options.hpp"
+#include "dataplane/replay_window.hpp"
 
 namespace vpngw::ike {
 
@@ -45,7 +46,7 @@ struct TunnelSpec {
   std::string name;
   IpAddress peer;             // the customer gateway's outside address
   uint16_t peer_port = 4500;  // where ESP goes until IKE tells us better (NAT-T)
-  uint32_t replay_window = 1024;
+  uint32_t replay_window = ReplayWindow::kDefaultSize;
   TunnelOptions options;
 };
 

@@ -50,32 +50,5 @@ TEST(GatewayRouting, StaticRoutesFollowTheIpsecState) {
   EXPECT_EQ(plan_routes({a, b}, statics, GatewayKind::vpn_gateway, true).at(P("10.0.0.0/16")), std::vector<uint32_t>{1});
 }
 
-TEST(GatewayRouting, ParsesTheEndpointsAnswers) {
-  const auto routes = nlohmann::json::parse(R"({"routes": [
-    {"prefix": "10.0.0.0/16", "paths": [{"best": true, "as_path": "65000 65000 65000", "med": 50}]},
-    {"prefix": "10.9.0.0/16", "paths": [{"best": true, "as_path": "65000 {65001 65002}", "med": null}]},
-    {"prefix": "10.8.0.0/33", "paths": [{"as_path": "65000"}]},
-    {"prefix": "10.7.0.0/16", "paths": []},
-    {"prefix": "10.6.0.0/16", "paths": [{"as_path": "65000 {65001"}]},
-    {"prefix": 7},
-    "junk"]})");
-  size_t skipped = 0;
-  const auto r = learned_routes_from_json(routes, &skipped);
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].as_path_length, 3u);
-  EXPECT_EQ(r[0].first_as, 65000u);
-  EXPECT_EQ(r[0].med, 50u);
-  EXPECT_EQ(r[1].as_path_length, 2u);  // an AS_SET counts as one
-  EXPECT_FALSE(r[1].med);
-  EXPECT_EQ(skipped, 5u);
-  EXPECT_TRUE(learned_routes_from_json(nlohmann::json::parse("[1,2]")).empty());
-
-  EXPECT_TRUE(bgp_established_from_json(nlohmann::json::parse(R"({"neighbors": [{"state": "Established"}]})")));
-  EXPECT_FALSE(bgp_established_from_json(nlohmann::json::parse(R"({"neighbors": [{"state": 3}, {"state": "Active"}]})")));
-  EXPECT_TRUE(ipsec_up_from_json(nlohmann::json::parse(R"({"tunnels": [{"TunnelIKEPhase2State": "Rekeying"}]})")));
-  EXPECT_FALSE(ipsec_up_from_json(nlohmann::json::parse(R"({"tunnels": [{"TunnelIKEPhase2State": "Down"}]})")));
-  EXPECT_FALSE(ipsec_up_from_json(nlohmann::json::parse(R"({"tunnels": "x"})")));
-}
-
 }  // namespace
 }  // namespace vpngw::s2s

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `cmake --install` gives a vpngw that runs on its own: the binary in PREFIX/bin, and the lab and
+# bench scripts, built-in topologies and examples in PREFIX/share/vpngw, which the binary finds
+# before the source tree it was built from. Needs no root, no namespaces.
+set -euo pipefail
+VPNGW=$(realpath "$1")
+BUILD=$(dirname "$VPNGW")
+PREFIX=$(mktemp -d /tmp/vpngw-install.XXXXXX)
+trap 'rm -rf "$PREFIX"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cmake --install "$BUILD" --prefix "$PREFIX" >/dev/null
+for f in bin/vpngw share/vpngw/lab/lab.sh share/vpngw/lab/topologies/default.toml share/vpngw/lab/report.py \
+    share/vpngw/bench/run.sh share/vpngw/examples/router.toml; do
+  [ -e "$PREFIX/$f" ] || fail "$f not installed"
+done
+[ -x "$PREFIX/share/vpngw/lab/lab.sh" ] || fail "lab.sh lost its execute bit"
+
+"$PREFIX/bin/vpngw" --version | grep -qE '^vpngw [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9a-f]{12}' \
+  || fail "--version: $("$PREFIX/bin/vpngw" --version)"
+"$PREFIX/bin/vpngw" lab check "$PREFIX/share/vpngw/lab/topologies/default.toml" | grep -q ': ok' || fail "lab check"
+"$PREFIX/bin/vpngw" router --check --config "$PREFIX/share/vpngw/examples/router.toml" >/dev/null || fail "router --check"
+
+# The installed scripts are the ones it runs, not the source tree's.
+printf '#!/usr/bin/env bash\necho "installed lab.sh: $*"\n' >"$PREFIX/share/vpngw/lab/lab.sh"
+out=$("$PREFIX/bin/vpngw" lab status)
+[ "$out" = "installed lab.sh: status" ] || fail "vpngw lab ran something else: $out"
+echo "PASS: installed vpngw runs from PREFIX/share/vpngw ($("$PREFIX/bin/vpngw" --version))"
