@@ -198,11 +198,7 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
     if (!cfg.bgp->router_id && (cfg.tun_addresses.empty() || cfg.tun_addresses.front().address.v6))
       top.fail("bgp.router_id", "", "missing; needed when [tun] has no IPv4 address to take it from");
   }
-  if (const auto* m = top.table("management")) {
-    TableReader r(*m, "management", source);
-    if (auto sock = r.string("socket")) cfg.management_socket = *sock;
-    r.reject_unknown();
-  }
+  cfg.management_socket = read_management_table(top);
   top.reject_unknown();
   return cfg;
 }

@@ -33,7 +33,7 @@ struct SaConfig {
 struct TunnelConfig {
   std::string name;
   IpAddress peer;
-  uint16_t peer_port = 4500;
+  uint16_t peer_port = ike::kNattPort;
   uint32_t replay_window = ReplayWindow::kDefaultSize;
   bool esn = true;
   // Either manual keys (outbound/inbound) or IKE negotiates them ([tunnel.ike]).
@@ -50,8 +50,8 @@ struct RouteConfig {
 struct GatewayConfig {
   std::string name = "vpngw";
   IpAddress outside_address;
-  uint16_t outside_port = 4500;
-  uint16_t ike_port = 500;  // IKE before NAT-T moves it to outside_port
+  uint16_t outside_port = ike::kNattPort;
+  uint16_t ike_port = ike::kIkePort;  // IKE before NAT-T moves it to outside_port
   std::string tun_name = "vpngw0";
   uint32_t tun_mtu = 1400;
   // Inside addresses, like a VTI's 169.254.x.x/30; a customer gateway has one per tunnel.

@@ -24,11 +24,7 @@ RouterConfig parse_router_config(std::string_view toml_text, const std::string& 
   if (!cfg.bgp.router_id) top.fail("bgp.router_id", "", "missing; a router has no interface address to take it from");
   if (cfg.bgp.multipath)
     top.fail("bgp.multipath", "true", "multipath spreads traffic over gateway tunnels; a router installs one next hop");
-  if (const auto* m = top.table("management")) {
-    TableReader r(*m, "management", source);
-    if (auto sock = r.string("socket")) cfg.management_socket = *sock;
-    r.reject_unknown();
-  }
+  cfg.management_socket = read_management_table(top);
   top.reject_unknown();
   return cfg;
 }

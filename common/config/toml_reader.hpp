@@ -139,6 +139,17 @@ inline IpPrefix parse_prefix(TableReader& r, const std::string& key, const std::
 
 namespace vpngw {
 
+// `[management] socket = PATH`: where a process's runtime opens its management socket; empty (the
+// table or key left out) means the default path, /run/vpngw/<name>.sock.
+inline std::string read_management_table(TableReader& top) {
+  const toml::table* m = top.table("management");
+  if (!m) return {};
+  TableReader r(*m, "management", top.source());
+  std::string socket = r.string("socket").value_or("");
+  r.reject_unknown();
+  return socket;
+}
+
 // A list of prefix strings, e.g. export = ["10.0.0.0/16", "fd00::/48"].
 inline std::vector<IpPrefix> parse_prefix_list(TableReader& r, const std::string& key) {
   std::vector<IpPrefix> out;

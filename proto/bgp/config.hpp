@@ -12,6 +12,8 @@
 
 #include "common/ip_prefix.hpp"
 #include "common/config/config_schema.hpp"
+#include "proto/bfd/session.hpp"
+#include "proto/bgp/session.hpp"
 
 namespace vpngw {
 
@@ -20,7 +22,7 @@ class TableReader;
 struct BgpNeighborConfig {
   std::string name;  // defaults to the address
   IpAddress address;
-  uint32_t remote_asn = 65000;
+  uint32_t remote_asn = bgp::SessionConfig{}.remote_as;
   // The gateway [[tunnel]] routes learned from this neighbour leave through; empty: the neighbour
   // is on a plain interface and its routes go into the kernel via their BGP next hop.
   std::string tunnel;
@@ -36,18 +38,20 @@ struct BgpNeighborConfig {
   bool bfd = false;  // a BFD session (RFC 5880/5881) with this neighbour; Down ends the BGP session
 };
 
+// The session's and BFD's own defaults are the ones a file falls back to (written once, in
+// bgp::SessionConfig and bfd::SessionConfig).
 struct BgpConfig {
-  uint32_t asn = 64512;  // Amazon-side default
+  uint32_t asn = bgp::SessionConfig{}.local_as;  // Amazon-side default
   std::optional<IpAddress> router_id;  // default: the product's own (a gateway's TUN address)
-  uint16_t hold_time = 30;  // AWS: 30 s hold, 10 s keepalive
-  uint16_t keepalive = 10;
+  uint16_t hold_time = bgp::SessionConfig{}.hold_time;
+  uint16_t keepalive = bgp::SessionConfig{}.keepalive;
   uint16_t connect_retry = 5;  // seconds between connection attempts
   uint16_t listen_port = 179;
   bool kernel_routes = true;  // install learned routes into the kernel
   std::vector<IpPrefix> export_prefixes;  // announced to every neighbour with our ASN (the VPC CIDR)
   bool multipath = false;  // equal-cost paths share the traffic (a customer gateway's active/active)
-  uint32_t bfd_interval_ms = 300;  // BFD desired TX / required RX interval
-  uint8_t bfd_multiplier = 3;
+  uint32_t bfd_interval_ms = bfd::SessionConfig{}.desired_min_tx_us / 1000;  // desired TX / required RX
+  uint8_t bfd_multiplier = bfd::SessionConfig{}.detect_mult;
   std::vector<BgpNeighborConfig> neighbors;
 };
 

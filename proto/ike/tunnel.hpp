@@ -45,7 +45,7 @@ namespace vpngw::ike {
 struct TunnelSpec {
   std::string name;
   IpAddress peer;             // the customer gateway's outside address
-  uint16_t peer_port = 4500;  // where ESP goes until IKE tells us better (NAT-T)
+  uint16_t peer_port = kNattPort;  // where ESP goes until IKE tells us better (NAT-T)
   uint32_t replay_window = ReplayWindow::kDefaultSize;
   TunnelOptions options;
 };
@@ -53,8 +53,8 @@ struct TunnelSpec {
 // Our side of every tunnel of one endpoint.
 struct LocalEnd {
   IpAddress address;  // our outside address (IPv4)
-  uint16_t ike_port = 500;
-  uint16_t natt_port = 4500;
+  uint16_t ike_port = kIkePort;
+  uint16_t natt_port = kNattPort;
   uint32_t dpd_idle_seconds = 10;  // AWS: a liveness check after 10 s without traffic
 };
 

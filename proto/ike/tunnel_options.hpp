@@ -17,6 +17,11 @@ namespace vpngw::ike {
 enum class DpdAction : uint8_t { clear, none, restart };
 enum class StartupAction : uint8_t { add, start };
 
+// The well-known ports: IKE starts on 500 and moves to 4500 with NAT-T, where ESP travels in UDP
+// behind it (RFC 7296 2.23, RFC 3948).
+inline constexpr uint16_t kIkePort = 500;
+inline constexpr uint16_t kNattPort = 4500;
+
 struct TunnelOptions {
   std::string pre_shared_key;
   std::vector<std::string> phase1_encryption{"AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"};
