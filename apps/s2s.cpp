@@ -9,12 +9,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include <spdlog/spdlog.h>
 
-#include "runtime/daemon.hpp"
 #include "s2s/render.hpp"
 #include "s2s/vgw_router.hpp"
-#include "s2s/vpn_metrics.hpp"
 #include "s2s/vpn_config.hpp"
 
 namespace vpngw {
@@ -137,24 +134,7 @@ int run_vgw(const VgwOptions& o) {
     if (it == cfg.endpoints.end()) throw ConfigError("--static \"" + st + "\": PREFIX,ENDPOINT_NAME of an --endpoint");
     cfg.statics.push_back({prefix[0], uint32_t(it - cfg.endpoints.begin())});
   }
-  Daemon daemon({cfg.name, o.socket.empty() ? ManagementServer::default_path(cfg.name) : o.socket, "",
-                 std::chrono::seconds(1), o.metrics_port});
-  s2s::VgwRouter router(daemon.io(), cfg);
-  daemon.stats([&] { return router.summary(); });
-  daemon.command("vgw", [&](const nlohmann::json&) { return router.summary(); });
-  daemon.command("tunnel replace", [&](const nlohmann::json& req) {
-    router.replace_tunnel(req.value("tunnel", ""));
-    return router.summary();
-  });
-  daemon.metrics([&] { return s2s::render_vpn_metrics(router.summary()); });
-  // Its routes leave the kernel before it goes; nothing else needs a goodbye.
-  daemon.on_shutdown([&] {
-    router.stop();
-    daemon.io().stop();
-  });
-  spdlog::info("{}: {} with {} tunnel endpoint(s), polling every {} ms", cfg.name,
-               o.transit ? "transit gateway" : "virtual private gateway", cfg.endpoints.size(), o.poll_ms);
-  daemon.run([&] { router.start(); });
+  s2s::run_vgw_router(cfg, o.socket, o.metrics_port);
   return 0;
 }
 

@@ -8,7 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/clock.hpp"
+#include "runtime/daemon.hpp"
 #include "runtime/management_server.hpp"
+#include "s2s/vpn_metrics.hpp"
 #include "tun/netlink.hpp"
 
 namespace vpngw::s2s {
@@ -266,6 +268,28 @@ nlohmann::json VgwRouter::summary() const {
     routes.push_back({{"prefix", prefix.to_string()}, {"via", via}});
   }
   return j;
+}
+
+void run_vgw_router(const VgwRouterConfig& cfg, const std::string& management_socket, uint16_t metrics_port) {
+  Daemon daemon({cfg.name, management_socket.empty() ? ManagementServer::default_path(cfg.name) : management_socket, "",
+                 std::chrono::seconds(1), metrics_port});
+  VgwRouter router(daemon.io(), cfg);
+  daemon.stats([&] { return router.summary(); });
+  daemon.command("vgw", [&](const nlohmann::json&) { return router.summary(); });
+  daemon.command("tunnel replace", [&](const nlohmann::json& req) {
+    router.replace_tunnel(req.value("tunnel", ""));
+    return router.summary();
+  });
+  daemon.metrics([&] { return render_vpn_metrics(router.summary()); });
+  // Its routes leave the kernel before it goes; nothing else needs a goodbye.
+  daemon.on_shutdown([&] {
+    router.stop();
+    daemon.io().stop();
+  });
+  spdlog::info("{}: {} with {} tunnel endpoint(s), polling every {} ms", cfg.name,
+               cfg.kind == GatewayKind::transit_gateway ? "transit gateway" : "virtual private gateway",
+               cfg.endpoints.size(), cfg.poll_interval.count());
+  daemon.run([&] { router.start(); });
 }
 
 }  // namespace vpngw::s2s

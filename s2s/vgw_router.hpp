@@ -56,4 +56,9 @@ class VgwRouter {
   std::unique_ptr<Impl> impl_;
 };
 
+// `vpngw s2s vgw`: the router as a process on the daemon runtime (management socket with `vgw`,
+// `stats` and `tunnel replace`, CloudWatch's tunnel metrics as Prometheus text on 127.0.0.1 with
+// a metrics port). Runs until SIGINT/SIGTERM, then removes its routes.
+void run_vgw_router(const VgwRouterConfig& cfg, const std::string& management_socket, uint16_t metrics_port);
+
 }  // namespace vpngw::s2s
