@@ -31,8 +31,7 @@ WORK=$(mktemp -d /tmp/vpngw-bench.XXXXXX)
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 cleanup() {
-  lab_exec gl pkill -f "wireguard-go wgl" 2>/dev/null || true
-  lab_exec gr pkill -f "wireguard-go wgr" 2>/dev/null || true
+  stop_wireguard
   teardown_strongswan
   lab_down
 }
@@ -46,11 +45,20 @@ setup_veth() {
 
 setup_vpngw() { lab_start_vpngw "$VPNGW" aes256gcm16; }
 
+WG_PIDS=""
+stop_wireguard() {
+  [ -z "$WG_PIDS" ] || kill $WG_PIDS 2>/dev/null || true
+  WG_PIDS=""
+}
+
 setup_wireguard() {
   local kl kr
   kl=$(wg genkey); kr=$(wg genkey)
   # (wireguard-go prints a banner about the kernel module; this kernel has none)
-  lab_exec gl wireguard-go wgl >/dev/null 2>&1; lab_exec gr wireguard-go wgr >/dev/null 2>&1
+  # -f: in the foreground, so that $! is wireguard-go itself (stop_wireguard kills those PIDs).
+  ip netns exec "$(lab_ns gl)" wireguard-go -f wgl >/dev/null 2>&1 & WG_PIDS="$!"
+  ip netns exec "$(lab_ns gr)" wireguard-go -f wgr >/dev/null 2>&1 & WG_PIDS="$WG_PIDS $!"
+  for _ in $(seq 50); do lab_exec gl ip link show wgl >/dev/null 2>&1 && lab_exec gr ip link show wgr >/dev/null 2>&1 && break; sleep 0.1; done
   echo "$kl" >"$WORK/kl"; echo "$kr" >"$WORK/kr"
   lab_exec gl wg set wgl private-key "$WORK/kl" listen-port 51820 \
     peer "$(echo "$kr" | wg pubkey)" endpoint 198.51.100.2:51820 allowed-ips 10.2.0.0/24
@@ -150,7 +158,7 @@ for path in $PATHS; do
   measure $path
   [ $path = openvpn ] && teardown_openvpn
   [ $path = strongswan ] && teardown_strongswan
-  [ $path = wireguard-go ] && { lab_exec gl pkill -f "wireguard-go wgl" || true; lab_exec gr pkill -f "wireguard-go wgr" || true; }
+  [ $path = wireguard-go ] && stop_wireguard
   lab_down
 done
 

@@ -4,11 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
-#include <filesystem>
-#include <functional>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -281,7 +276,8 @@ void Gateway::run(const std::string& stats_path) {
   }
   daemon.stats([this] {
     auto j = stats();
-    if (s_->bgp && s_->bgp->bfd_summary() != nullptr) j["bfd"] = s_->bgp->bfd_summary();
+    if (s_->bgp)
+      if (auto bfd = s_->bgp->bfd_summary(); !bfd.is_null()) j["bfd"] = std::move(bfd);
     return j;
   });
   daemon.command("endpoint state", [this](const nlohmann::json&) { return to_json(endpoint_state()); });

@@ -103,8 +103,10 @@ cvpn_start() {
     "$vpngw" clientvpn pki-init --dir "$CVPN_WORK/pki" --config "$cfg"
   fi
   rm -f "$CVPN_WORK/stats.json"
-  cvpn_in cvpn "$vpngw" clientvpn serve --config "$cfg" --stats "$CVPN_WORK/stats.json" \
+  # ip netns exec execs the endpoint: $! is its PID (CVPN_ENDPOINT_PID, for cvpn_stop_endpoint).
+  ip netns exec "$(cvpn_ns cvpn)" "$vpngw" clientvpn serve --config "$cfg" --stats "$CVPN_WORK/stats.json" \
     --socket "$CVPN_WORK/endpoint.sock" >"$CVPN_WORK/endpoint.log" 2>&1 &
+  CVPN_ENDPOINT_PID=$!
   local i
   for i in $(seq 50); do [ -s "$CVPN_WORK/stats.json" ] && break; sleep 0.1; done
   [ -s "$CVPN_WORK/stats.json" ] || { echo "vpngw clientvpn serve did not start:" >&2; cat "$CVPN_WORK/endpoint.log" >&2; return 1; }
@@ -200,3 +202,10 @@ cvpn_wait_connected() {
 }
 
 cvpn_down() { netns_remove_prefixed "$CVPN_P"; }
+
+# cvpn_stop_endpoint: the endpoint cvpn_start started, and the lab DNS it started, by their PIDs.
+cvpn_stop_endpoint() {
+  [ -z "${CVPN_ENDPOINT_PID:-}" ] || kill "$CVPN_ENDPOINT_PID" 2>/dev/null || true
+  [ ! -s "$CVPN_WORK/dnsmasq.pid" ] || kill "$(cat "$CVPN_WORK/dnsmasq.pid")" 2>/dev/null || true
+  CVPN_ENDPOINT_PID=""
+}

@@ -58,6 +58,7 @@ swan_start() {
   rm -f "$dir/charon.vici"
   ip netns exec "$ns" env STRONGSWAN_CONF="$dir/strongswan.conf" unshare -m --propagation private \
     sh -c "mount --bind '$dir/run' /run && exec '$dir/charon'" >>"$dir/charon.log" 2>&1 &
+  echo $! >"$dir/swan.pid"  # ip netns exec, env, unshare and sh all exec: this is charon
   for i in $(seq 50); do [ -S "$dir/charon.vici" ] && break; sleep 0.1; done
   [ -S "$dir/charon.vici" ] || { echo "charon did not start in $ns" >&2; return 1; }
   swan_ctl "$ns" "$dir" --load-all --file "$conf" >"$dir/load.log" 2>&1
@@ -70,11 +71,12 @@ swan_ctl() {
   ip netns exec "$ns" swanctl "$@" --uri "unix://$dir/charon.vici"
 }
 
-# swan_stop NS DIR: SIGTERM, then SIGKILL what is left of that charon.
+# swan_stop NS DIR: SIGTERM, then SIGKILL what is left of the charon swan_start started there.
 swan_stop() {
   local dir=$2 pid
-  pid=$(pgrep -f "^$dir/charon" || true)
-  [ -n "$pid" ] || return 0
+  [ -s "$dir/swan.pid" ] || return 0
+  pid=$(cat "$dir/swan.pid")
+  rm -f "$dir/swan.pid"
   kill -TERM $pid 2>/dev/null || true
   for _ in $(seq 20); do kill -0 $pid 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL $pid 2>/dev/null || true

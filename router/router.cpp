@@ -17,7 +17,7 @@ void run_router(const RouterConfig& cfg, const std::string& stats_path) {
     nlohmann::json j;
     j["router"] = cfg.name;
     j["bgp"] = bgp.summary();
-    if (auto b = bgp.bfd_summary(); b != nullptr) j["bfd"] = b;
+    if (auto bfd = bgp.bfd_summary(); !bfd.is_null()) j["bfd"] = std::move(bfd);
     const auto& st = bgp.installer().stats();
     j["kernel_routes"] = {{"changes", st.kernel_changes}, {"errors", st.kernel_errors}, {"last_error", st.last_kernel_error}};
     return j;

@@ -33,7 +33,7 @@ class Instance {
   Speaker& speaker() { return *speaker_; }
   const Speaker& speaker() const { return *speaker_; }
   const RouteInstaller& installer() const { return installer_; }
-  // The speaker's summary, with the BFD sessions when there are any.
+  // The speaker's summary (BGP only; bfd_summary() has the BFD sessions).
   nlohmann::json summary() const;
   nlohmann::json bfd_summary() const;  // null without BFD
 

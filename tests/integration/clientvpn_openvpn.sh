@@ -87,7 +87,7 @@ for _ in range(200):  # alice's peer id 0 and key id 0 from the wrong address, r
     s.sendto(bytes([9 << 3, 0, 0, 0]) + os.urandom(random.randint(24, 200)), dst)
 PY
 sleep 1
-cvpn_in cvpn pgrep -f "clientvpn serve" >/dev/null || fail "the endpoint died"
+kill -0 "$CVPN_ENDPOINT_PID" 2>/dev/null || fail "the endpoint died"
 cvpn_in alice ping -c 3 -i 0.2 -W 2 10.0.1.20 >/dev/null || fail "alice lost her connection to hostile traffic"
 cvpn_in bob ping -c 2 -i 0.2 -W 2 10.0.2.20 >/dev/null || fail "bob lost his connection to hostile traffic"
 [ "$(endpoint_stat .inbound.drop_rx_wrong_address)" -gt "$before" ] || fail "forged data packets were not counted"
@@ -147,10 +147,9 @@ echo "renegotiations: $renegs, pings answered: $received/40"
 
 step "legacy PRF key derivation"
 cvpn_down_client alice
-kill "$(cvpn_in cvpn pgrep -f 'clientvpn serve')" 2>/dev/null || true
+cvpn_stop_endpoint
 sleep 0.5
 sed -i 's/^split_tunnel = true$/split_tunnel = true\nkey_derivation = "prf"/' "$WORK/endpoint.toml"
-pkill -f "dnsmasq.*$WORK" || true
 cvpn_start "$VPNGW"
 : >"$WORK/alice.log"
 cvpn_connect alice

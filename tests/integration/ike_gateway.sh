@@ -174,7 +174,7 @@ in_ns $P-cgw ping -c 3 -i 0.2 -W 2 10.10.0.1 >/dev/null || fail "ping after vpng
 echo "ok: after a vpngw restart strongSwan re-established the tunnel and traffic flows"
 
 # strongSwan dies without a word: 10 s idle, liveness checks unanswered for dpd_timeout_seconds (30).
-swan_stop_hard() { pkill -KILL -f "^$WORK/cgw/charon" || true; }
+swan_stop_hard() { kill -KILL "$(cat "$WORK/cgw/swan.pid")" 2>/dev/null || true; }
 swan_stop_hard
 start=$(date +%s)
 wait_state Down Down 60
