@@ -32,7 +32,7 @@ bool get_string(const nlohmann::json& j, const char* key, std::string& out) {
   return true;
 }
 
-std::optional<EndpointRoute> parse_route(const nlohmann::json& r) {
+std::optional<LearnedRoute> parse_route(const nlohmann::json& r) {
   if (!r.is_object()) return std::nullopt;
   std::string prefix_text;
   uint64_t length = 0, first = 0;
@@ -40,7 +40,7 @@ std::optional<EndpointRoute> parse_route(const nlohmann::json& r) {
     return std::nullopt;
   const auto prefix = IpPrefix::parse(prefix_text);
   if (!prefix || length > UINT32_MAX || first > UINT32_MAX) return std::nullopt;
-  EndpointRoute out{*prefix, uint32_t(length), uint32_t(first), std::nullopt};
+  LearnedRoute out{*prefix, uint32_t(length), uint32_t(first), std::nullopt};
   if (const auto med = r.find("med"); med != r.end() && !med->is_null()) {
     uint64_t v = 0;
     if (!as_u64(*med, v) || v > UINT32_MAX) return std::nullopt;

@@ -18,12 +18,12 @@
 namespace vpngw {
 
 // The best path of a prefix the gateway's BGP learned, with what AWS's route priority reads.
-struct EndpointRoute {
+struct LearnedRoute {
   IpPrefix prefix;
   uint32_t as_path_length = 0;  // RFC 4271 9.1.2.2: an AS_SET counts as one
   uint32_t first_as = 0;        // the neighbouring AS (0 when the path starts with a set)
   std::optional<uint32_t> med;
-  bool operator==(const EndpointRoute&) const = default;
+  bool operator==(const LearnedRoute&) const = default;
 };
 
 struct EndpointTunnel {
@@ -41,7 +41,7 @@ struct EndpointState {
   std::vector<EndpointTunnel> tunnels;
   bool bgp_configured = false;
   bool bgp_up = false;  // a BGP session is Established
-  std::vector<EndpointRoute> routes;
+  std::vector<LearnedRoute> routes;
   bool operator==(const EndpointState&) const = default;
 };
 

@@ -16,9 +16,6 @@
 
 namespace vpngw::s2s {
 
-// A route an endpoint's BGP learned, as the endpoint reports it (gateway/endpoint_state.hpp).
-using LearnedRoute = EndpointRoute;
-
 // One tunnel as its AWS endpoint reports it. `reachable` false: the endpoint did not answer (its
 // process is dead or stopped), so nothing it reported before counts.
 struct TunnelView {
