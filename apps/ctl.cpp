@@ -19,6 +19,8 @@ std::string duration(const nlohmann::json& seconds) {
   return buf;
 }
 
+}  // namespace
+
 void print_summary(const nlohmann::json& j) {
   std::printf("BGP AS %s, router ID %s, %s prefixes in the Loc-RIB\n\n", j["asn"].dump().c_str(),
               j["router_id"].get<std::string>().c_str(), j["loc_rib_prefixes"].dump().c_str());
@@ -34,6 +36,8 @@ void print_summary(const nlohmann::json& j) {
                 n["last_error"].get<std::string>().c_str());
   }
 }
+
+namespace {
 
 void print_routes(const nlohmann::json& j) {
   std::printf("%-3s %-20s %-16s %-14s %-12s %-10s %-6s %s\n", "", "Prefix", "Next hop", "Neighbor", "Tunnel",
@@ -53,8 +57,10 @@ void print_routes(const nlohmann::json& j) {
   if (j["total"].get<size_t>() > shown) std::printf("(%zu of %s prefixes shown; --limit raises it)\n", shown, j["total"].dump().c_str());
 }
 
+}  // namespace
+
 // One line per IKE-keyed tunnel, in AWS's state words, then each tunnel's recent IKE log.
-void print_ike(const nlohmann::json& j) {
+void print_ike(const nlohmann::json& j, bool with_log) {
   std::printf("%-12s %-16s %-12s %-12s %-10s %-10s %6s %6s\n", "Tunnel", "Peer", "Phase1", "Phase2", "SPI in",
               "SPI out", "Rekeys", "DPD");
   for (const auto& t : j["tunnels"]) {
@@ -65,6 +71,7 @@ void print_ike(const nlohmann::json& j) {
                 child.value("spi_out", "-").c_str(), t["child_sa_rekeys"].dump().c_str(), t["dpd_timeouts"].dump().c_str());
   }
   for (const auto& t : j["tunnels"]) {
+    if (!with_log) break;
     std::printf("\n%s:\n", t["name"].get<std::string>().c_str());
     for (const auto& line : t["log"]) std::printf("  %s\n", line.get<std::string>().c_str());
   }
@@ -88,6 +95,8 @@ void print_vgw(const nlohmann::json& j) {
   }
 }
 
+namespace {
+
 // Starts a tunnel replacement and prints its steps until it ends.
 int follow_replacement(const std::string& path, const nlohmann::json& req) {
   nlohmann::json answer = management_request(path, req);
@@ -108,6 +117,8 @@ int follow_replacement(const std::string& path, const nlohmann::json& req) {
   }
 }
 
+}  // namespace
+
 void print_connections(const nlohmann::json& a) {
   std::printf("%s: %zu connection(s)\n", a.value("ClientVpnEndpointId", "").c_str(), a["Connections"].size());
   std::printf("%-34s %-10s %-14s %-12s %-15s %-22s %12s %12s\n", "ConnectionId", "Status", "CommonName", "Group",
@@ -120,8 +131,6 @@ void print_connections(const nlohmann::json& a) {
                 (unsigned long long)c.value("EgressBytes", uint64_t(0)));
   }
 }
-
-}  // namespace
 
 std::function<int()> add_ctl_command(CLI::App& app) {
   struct Options {

@@ -3,10 +3,17 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace vpngw {
 
 // Adds the `ctl` subcommand to `app`; the returned function runs it after parsing.
 std::function<int()> add_ctl_command(CLI::App& app);
+
+// The tables `vpngw ctl` prints (also in `vpngw lab status`), from the management answers.
+void print_summary(const nlohmann::json& bgp_summary);
+void print_ike(const nlohmann::json& ike, bool with_log = true);
+void print_vgw(const nlohmann::json& vgw);
+void print_connections(const nlohmann::json& connections);
 
 }  // namespace vpngw

@@ -1,70 +1,278 @@
 #include "apps/lab.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "apps/ctl.hpp"
 #include "apps/guarded.hpp"
 #include "apps/run_script.hpp"
+#include "lab/executor.hpp"
+#include "lab/netns.hpp"
+#include "lab/network_plan.hpp"
+#include "lab/process.hpp"
 #include "lab/topology.hpp"
+#include "runtime/management_server.hpp"
 
 namespace vpngw {
 namespace {
 
-void write_file(const std::filesystem::path& path, const std::string& text) {
+namespace fs = std::filesystem;
+
+constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
+  up [TOPOLOGY]           build a lab from a topology file (docs/reference/lab-topology.md) or a
+                          built-in one: default (Site-to-Site and Client VPN into one VPC), s2s,
+                          s2s-tgw, s2s-static, clientvpn. Starts over if a lab is up.
+  down                    remove it, whatever state it is in (also after a crash)
+  status                  nodes, tunnels, BGP sessions, routes, client connections
+  exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
+  plan TOPOLOGY           the namespaces, bridges, links and routes a topology makes
+  check TOPOLOGY          read a topology file and say what it holds or what is wrong
+  report [--out DIR]      a terminal summary and the page DIR/report.html
+  capture TUNNEL [--seconds N] [--out DIR]
+                          the tunnel's ESP at the customer gateway, with its SAs for Wireshark
+  failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
+                          measured failovers under a 1000 pps stream: table, JSON, SVG
+up, down and status take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
+PIDs; default /run/vpngw-lab/work): test drivers run their own labs beside the user's.
+)";
+
+// Marks a folder `lab up` made, which a later `lab up` may empty.
+constexpr const char* kMarker = ".vpngw-lab";
+
+struct Where {
+  std::string prefix = "lab";
+  fs::path dir = "/run/vpngw-lab/work";
+};
+
+// Takes --prefix and --dir out of args; what is left are the command's own arguments.
+Where take_where(std::vector<std::string>& args) {
+  Where w;
+  for (size_t i = 0; i < args.size();) {
+    if ((args[i] == "--prefix" || args[i] == "--dir") && i + 1 < args.size()) {
+      if (args[i] == "--prefix") w.prefix = args[i + 1];
+      else w.dir = fs::absolute(args[i + 1]);
+      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+    } else {
+      ++i;
+    }
+  }
+  return w;
+}
+
+bool is_root() { return ::geteuid() == 0; }
+
+std::string topology_file(const std::string& name_or_path) {
+  if (fs::exists(name_or_path)) return fs::absolute(name_or_path).string();
+  const std::string builtin = find_data_file("lab/topologies/" + name_or_path + ".toml");
+  if (!builtin.empty()) return builtin;
+  std::string names;
+  const std::string dir = fs::path(find_data_file("lab/topologies/default.toml")).parent_path().string();
+  if (!dir.empty())
+    for (const auto& e : fs::directory_iterator(dir)) names += " " + e.path().stem().string();
+  throw std::runtime_error("no topology file '" + name_or_path + "'; built in:" + names);
+}
+
+void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
   if (!out.flush()) throw std::runtime_error(path.string() + ": cannot write");
 }
 
-// `lab plan FILE WORK`: the topology read and checked, written as the plan lab.sh builds from.
-int plan(const std::vector<std::string>& args) {
-  if (args.size() != 3) {
-    std::cerr << "usage: vpngw lab plan TOPOLOGY WORK_DIR\n";
-    return 2;
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// What the shell drivers (lab/lab.sh's report, capture, failover) read about the lab that is up.
+std::string lab_env(const lab::Topology& t, const Where& w) {
+  std::string s = "LAB_NAME=" + t.name + "\nLAB_PREFIX=" + w.prefix + "\n";
+  s += "LAB_S2S=" + (t.s2s ? t.s2s->kind : "") + "\nLAB_CGW=" + (t.s2s ? t.s2s->customer_gateway : "") + "\n";
+  s += "LAB_CVPN=" + std::string(t.client_vpn ? "1" : "") + "\n";
+  return s;
+}
+
+void status(const Where& w) {
+  const fs::path saved = w.dir / "topology.toml";
+  if (!fs::exists(saved)) throw std::runtime_error("no lab is up in " + w.dir.string() + " (vpngw lab up)");
+  const auto t = lab::load_topology(saved.string(), w.dir.string());
+  std::cout << "lab " << t.name << " (" << read_text(w.dir / "topology") << ")\n";
+  std::cout << "nodes:";
+  auto nodes = lab::list_netns(w.prefix);
+  std::sort(nodes.begin(), nodes.end());
+  for (const auto& n : nodes) std::cout << " " << n.substr(w.prefix.size() + 1);
+  std::cout << "\n";
+  for (const auto& h : t.hosts)
+    std::printf("  host %-10s %-18s %s\n", h.name.c_str(), h.address.to_string().c_str(),
+                h.segment == "lan" ? "on-prem" : ("VPC subnet (" + h.segment + ")").c_str());
+  std::fflush(stdout);
+  auto show = [](const char* what, auto&& print) {
+    try {
+      print();
+    } catch (const std::exception& e) {
+      std::cout << "(" << what << ": " << e.what() << ")\n";
+    }
+  };
+  if (t.s2s) {
+    const std::string cgw = ManagementServer::default_path(t.s2s->customer_gateway);
+    std::cout << "\n-- customer gateway " << t.s2s->customer_gateway << "\n" << std::flush;
+    show("ike", [&] { print_ike(management_request(cgw, {{"command", "ike"}}), false); });
+    if (t.s2s->kind == "static") std::cout << "(static routing: no BGP)\n";
+    else show("bgp", [&] { print_summary(management_request(cgw, {{"command", "bgp summary"}})); });
+    std::fflush(stdout);
+    std::cout << "-- AWS side (" << w.prefix << "-vgw)\n" << std::flush;
+    show("vgw", [&] { print_vgw(management_request(lab::vpc_router_socket(w.prefix), {{"command", "vgw"}})); });
+    std::fflush(stdout);
   }
-  return guarded([&] {
-    const std::filesystem::path work = std::filesystem::absolute(args[2]);
-    std::filesystem::create_directories(work);
-    const auto t = lab::load_topology(args[1], work.string());
-    write_file(work / "plan", lab::plan_records(t));
-    if (!t.model_toml.empty()) write_file(work / "model.toml", t.model_toml);
-    if (!t.endpoint_toml.empty()) write_file(work / "endpoint.toml", t.endpoint_toml);
-    return 0;
-  });
+  if (t.client_vpn) {
+    const std::string socket = (w.dir / "endpoint.sock").string();
+    std::cout << "\n-- Client VPN endpoint (" << lab::kEndpointOutside << ")\n" << std::flush;
+    show("connections", [&] { print_connections(management_request(socket, {{"command", "connections"}})); });
+    std::fflush(stdout);
+    show("stats", [&] {
+      const auto s = management_request(socket, {{"command", "stats"}});
+      std::cout << "handshakes " << s.value("handshakes", 0) << ", failed " << s.value("handshake_failures", 0) << "; from clients "
+                << s["inbound"].value("rx_packets", 0) << " packets, dropped unauthorized "
+                << s["inbound"].value("drop_rx_unauthorized", 0) << "; to clients " << s["outbound"].value("tx_packets", 0) << "\n";
+    });
+  }
+}
+
+int up(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  if (args.size() > 1) throw std::runtime_error("vpngw lab up [TOPOLOGY] [--prefix P] [--dir DIR]");
+  const std::string file = topology_file(args.empty() ? "default" : args[0]);
+  // a broken topology stops here, before the running lab is touched
+  const fs::path dir = fs::absolute(w.dir);
+  const auto t = lab::load_topology(file, dir.string());
+  // The folder is the lab's: refuse to empty one that holds something else (a mistyped --dir).
+  if (fs::exists(dir) && !fs::is_empty(dir) && !fs::exists(dir / kMarker) && dir != Where{}.dir)
+    throw std::runtime_error(dir.string() + " holds files that are not a lab's; give --dir an empty or new folder");
+  lab::remove_lab(w.prefix, dir);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_file(dir / kMarker, "");
+  fs::copy_file(file, dir / "topology.toml");
+  write_file(dir / "topology", file);
+  write_file(dir / "lab.env", lab_env(t, w));
+  lab::LabOptions o;
+  o.prefix = w.prefix;
+  o.work = dir;
+  o.vpngw = fs::read_symlink("/proc/self/exe");
+  try {
+    lab::build_lab(t, o, std::cout);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + "\nvpngw lab up: failed; logs in " + dir.string() +
+                             " (vpngw lab down removes what was built)");
+  }
+  std::cout << "\n";
+  status({w.prefix, dir});
+  std::cout << "\n";
+  std::string onprem, vpc;
+  for (const auto& h : t.hosts) {
+    if (h.segment == "lan" && onprem.empty()) onprem = h.name;
+    if (h.segment != "lan" && vpc.empty()) vpc = h.address.to_string();
+  }
+  if (!vpc.empty() && !onprem.empty()) std::cout << "try: vpngw lab exec " << onprem << " -- ping " << vpc << "\n";
+  if (!vpc.empty() && t.client_vpn && !t.client_vpn->clients.empty())
+    std::cout << "try: vpngw lab exec " << t.client_vpn->clients[0].name << " -- ping " << vpc << "\n";
+  std::cout << "     vpngw lab status      vpngw lab report      vpngw lab down\n";
+  return 0;
+}
+
+int down(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  lab::remove_lab(w.prefix, w.dir);
+  std::error_code ignored;
+  for (const char* f : {"topology", "topology.toml", "lab.env"}) fs::remove(w.dir / f, ignored);
+  const size_t left = lab::list_netns(w.prefix).size();
+  if (left != 0) throw std::runtime_error("lab down: " + std::to_string(left) + " namespaces remain");
+  std::cout << "lab down: nothing left\n";
+  return 0;
+}
+
+int exec(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  if (args.size() >= 2 && args[1] == "--") args.erase(args.begin() + 1);
+  if (args.size() < 2) throw std::runtime_error("vpngw lab exec NODE -- CMD...");
+  const std::string node = w.prefix + "-" + args[0];
+  const auto nodes = lab::list_netns(w.prefix);
+  if (std::find(nodes.begin(), nodes.end(), node) == nodes.end()) throw std::runtime_error("no node '" + args[0] + "' in the lab");
+  lab::exec_in_node(node, {args.begin() + 1, args.end()});
+}
+
+int plan(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw std::runtime_error("vpngw lab plan TOPOLOGY");
+  const auto p = lab::plan_network(lab::load_topology(topology_file(args[0]), "/run/vpngw-lab/work"));
+  std::cout << "nodes:";
+  for (const auto& n : p.nodes) std::cout << " " << n;
+  std::cout << "\n";
+  for (const auto& b : p.bridges) {
+    std::cout << "bridge " << b.node << "/" << b.name;
+    for (const auto& a : b.addresses) std::cout << " " << a.to_string();
+    std::cout << "\n";
+  }
+  auto end = [](const lab::VethEnd& e) {
+    std::string s = e.node + "/" + e.device;
+    if (e.address) s += " " + e.address->to_string();
+    if (!e.bridge.empty()) s += " (in " + e.bridge + ")";
+    return s;
+  };
+  for (const auto& v : p.veths) std::cout << "veth " << end(v.a) << " -- " << end(v.b) << "\n";
+  for (const auto& r : p.routes) std::cout << "route " << r.node << ": " << r.prefix.to_string() << " via " << r.via.to_string() << "\n";
+  for (const auto& s : p.sysctls)
+    if (s.key.find("rp_filter") == std::string::npos) std::cout << "sysctl " << s.node << ": " << s.key << "=" << s.value << "\n";
+  return 0;
 }
 
 // `lab check FILE`: what the topology holds, or the first mistake in it.
 int check(const std::vector<std::string>& args) {
-  if (args.size() != 2) {
-    std::cerr << "usage: vpngw lab check TOPOLOGY\n";
-    return 2;
-  }
-  return guarded([&] {
-    const auto t = lab::load_topology(args[1], "/run/vpngw-lab/work");
-    std::cout << args[1] << ": ok: lab \"" << t.name << "\", " << t.vpcs.size() << " VPC(s), " << t.subnets.size()
-              << " subnet(s), " << t.hosts.size() << " host(s)";
-    if (t.s2s) std::cout << ", Site-to-Site " << t.s2s->connection << " (" << t.s2s->kind << ")";
-    if (t.client_vpn) std::cout << ", Client VPN with " << t.client_vpn->clients.size() << " client(s)";
-    std::cout << "\n";
-    return 0;
-  });
+  if (args.size() != 1) throw std::runtime_error("vpngw lab check TOPOLOGY");
+  const auto t = lab::load_topology(args[0], "/run/vpngw-lab/work");
+  std::cout << args[0] << ": ok: lab \"" << t.name << "\", " << t.vpcs.size() << " VPC(s), " << t.subnets.size() << " subnet(s), "
+            << t.hosts.size() << " host(s)";
+  if (t.s2s) std::cout << ", Site-to-Site " << t.s2s->connection << " (" << t.s2s->kind << ")";
+  if (t.client_vpn) std::cout << ", Client VPN with " << t.client_vpn->clients.size() << " client(s)";
+  std::cout << "\n";
+  return 0;
 }
 
 }  // namespace
 
 std::function<int()> add_lab_command(CLI::App& app) {
-  auto* lab = app.add_subcommand("lab", "build and measure labs: up [TOPOLOGY], down, status, report, exec, capture, failover, check");
-  lab->prefix_command();  // everything after "lab" goes to the script as it is
+  auto* lab = app.add_subcommand("lab", "build and measure labs: up [TOPOLOGY], down, status, exec, plan, check, report, capture, failover");
+  lab->prefix_command();  // the lab's commands read their own arguments
   return [lab]() -> int {
     if (!lab->parsed()) return -1;
-    const std::vector<std::string> rest = lab->remaining();
-    if (!rest.empty() && rest[0] == "plan") return plan(rest);
-    if (!rest.empty() && rest[0] == "check") return check(rest);
-    return exec_data_script("lab/lab.sh", rest);
+    std::vector<std::string> rest = lab->remaining();
+    const std::string cmd = rest.empty() ? "" : rest[0];
+    if (!rest.empty()) rest.erase(rest.begin());
+    if (cmd.empty() || cmd == "help" || cmd == "-h" || cmd == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec";
+    if (needs_root && !is_root()) {
+      std::cerr << "vpngw lab: needs root (namespaces, TUN devices)\n";
+      return 1;
+    }
+    if (cmd == "up") return guarded([&] { return up(rest); });
+    if (cmd == "down") return guarded([&] { return down(rest); });
+    if (cmd == "status") return guarded([&] { Where w = take_where(rest); status(w); return 0; });
+    if (cmd == "exec") return guarded([&] { return exec(rest); });
+    if (cmd == "plan") return guarded([&] { return plan(rest); });
+    if (cmd == "check") return guarded([&] { return check(rest); });
+    if (cmd == "report" || cmd == "capture" || cmd == "failover") {
+      rest.insert(rest.begin(), cmd);
+      return exec_data_script("lab/lab.sh", rest);
+    }
+    std::cerr << "vpngw lab: unknown command '" << cmd << "'\n" << kUsage;
+    return 2;
   };
 }
 

@@ -48,8 +48,7 @@ NFT
   pps=$(awk -v got="$(( $(received) - before ))" '{printf "%.0f", got / $2}' <<<"$out")
   printf '%s\tnew_flows_kps\t%s\n' "$path" "$(echo "$pps / 1000" | bc -l)" >>"$RESULTS"
   if [ "$path" = vpngw ]; then
-    local pid flows
-    pid=$(cvpc_exec rt pgrep -f "vpngw nat" | head -1)
+    local pid=$CVPC_NAT_PID flows
     sleep 1.1
     flows=$(jq -r .counters.mappings_created "$WORK/nat.json")
     printf '%s\tflows_created\t%s\n' "$path" "$flows" >>"$RESULTS"

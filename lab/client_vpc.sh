@@ -62,6 +62,7 @@ CFG
   rm -f "$dir/nat.json"  # a file from an earlier run must not pass for this one having started
   ip netns exec "$(cvpc_ns rt)" "$vpngw" nat --config "$dir/nat.toml" --stats "$dir/nat.json" --socket "$dir/nat.sock" \
     >"$dir/nat.log" 2>&1 &
+  CVPC_NAT_PID=$!  # ip netns exec execs vpngw: this is the NAT router's PID
   local i
   for i in $(seq 50); do [ -s "$dir/nat.json" ] && break; sleep 0.1; done
   [ -s "$dir/nat.json" ] || { echo "vpngw nat did not start:" >&2; cat "$dir/nat.log" >&2; return 1; }

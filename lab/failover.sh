@@ -22,20 +22,20 @@ s2s_neighbor_state() {  # BIN TUNNEL
 
 s2s_failover() {
   local p=$1 bin=$2 work=$3 method=$4 fault=$5 pps=${6:-1000}
-  local hold=${S2S_HOLD:-30} keepalive=$(( ${S2S_HOLD:-30} / 3 ))
+  local hold=${S2S_HOLD:-30} knobs
   case $method in
-    bfd) S2S_RENDER_ARGS="--bfd-ms 300 --hold-time $hold --keepalive $keepalive" ;;
-    bgp) S2S_RENDER_ARGS="--hold-time $hold --keepalive $keepalive" ;;
-    dpd) S2S_RENDER_ARGS="--hold-time 240 --keepalive 80" ;;
+    bfd) knobs=$'bfd_ms = 300\nhold_time = '$hold ;;
+    bgp) knobs="hold_time = $hold" ;;
+    dpd) knobs="hold_time = 240" ;;
     *) echo "s2s_failover: method bfd, bgp or dpd" >&2; return 2 ;;
   esac
   case $fault in kill|linkdown|stop) ;; *) echo "s2s_failover: fault kill, linkdown or stop" >&2; return 2 ;; esac
-  S2S_RENDER_ARGS=$S2S_RENDER_ARGS s2s_up "$p" "$bin" "$work" vgw
+  S2S_SITE_TO_SITE=$knobs s2s_up "$p" "$bin" "$work" vgw
   s2s_failover_measure "$p" "$bin" "$work" "$method" "$fault" "$pps"
 }
 
 # s2s_failover_measure PREFIX BIN WORK METHOD FAULT [PPS]: the measurement alone, on a lab that is
-# up (built by lab_build in WORK; METHOD only labels the run).
+# up (built by `vpngw lab up` in WORK; METHOD only labels the run).
 s2s_failover_measure() {
   local p=$1 bin=$2 work=$3 method=$4 fault=$5 pps=${6:-1000}
   local tunnel node

@@ -22,7 +22,6 @@ constexpr size_t kMaxVpcs = 4, kMaxSubnets = 4, kMaxHosts = 16, kMaxClients = 16
 
 IpAddress nth(const IpPrefix& p, uint32_t n) { return IpAddress::v4_from_host_order(p.address.v4_host_order() + n); }
 uint32_t size_of(const IpPrefix& p) { return p.length == 0 ? 0 : uint32_t(1) << (32 - p.length); }
-std::string with_len(const IpAddress& a, const IpPrefix& p) { return a.to_string() + "/" + std::to_string(p.length); }
 bool overlaps(const IpPrefix& a, const IpPrefix& b) { return a.contains(b.address) || b.contains(a.address); }
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
@@ -157,12 +156,12 @@ void read_site_to_site(TableReader& top, const toml::table& root, Topology& t, c
   }
   std::ostringstream text;
   text << toml::toml_formatter(model);
-  t.model_toml = text.str();
-  const auto cfg = s2s::parse_site_to_site(t.model_toml, source + " (Site-to-Site model)");
+  const auto cfg = s2s::parse_site_to_site(text.str(), source + " (Site-to-Site model)");
   if (cfg.vpn_connections.size() != 1)
     top.fail("vpn_connection", std::to_string(cfg.vpn_connections.size()) + " connections", "the lab builds exactly one");
   const auto& c = cfg.vpn_connections[0];
   SiteToSite s;
+  s.model = cfg;
   s.connection = c.id;
   s.customer_gateway = c.customer_gateway;
   for (const auto& g : cfg.customer_gateways)
@@ -183,11 +182,21 @@ void read_site_to_site(TableReader& top, const toml::table& root, Topology& t, c
   }
   if (knobs) {
     TableReader r(*knobs, "site_to_site", source);
-    if (auto ms = r.integer("bfd_ms", 50, 10000)) s.render_args.insert(s.render_args.end(), {"--bfd-ms", std::to_string(*ms)});
+    if (auto ms = r.integer("bfd_ms", 50, 10000)) s.bfd_interval_ms = uint32_t(*ms);
     if (auto hold = r.integer("hold_time", 3, 65535)) {
-      s.render_args.insert(s.render_args.end(), {"--hold-time", std::to_string(*hold), "--keepalive", std::to_string(*hold / 3)});
+      s.bgp_hold_time = uint16_t(*hold);
+      s.bgp_keepalive = uint16_t(*hold / 3);
     }
-    if (r.boolean("customer_multipath").value_or(false)) s.render_args.push_back("--customer-multipath");
+    s.customer_multipath = r.boolean("customer_multipath").value_or(false);
+    if (const toml::node* n = r.node("customer_prepend")) {
+      const toml::array* arr = n->as_array();
+      if (!arr || arr->size() != 2) r.fail("customer_prepend", TableReader::describe(*n), "two counts, one per tunnel, e.g. [2, 0]");
+      for (size_t i = 0; i < 2; ++i) {
+        const auto count = arr->get(i)->value_exact<int64_t>();
+        if (!count || *count < 0 || *count > 10) r.fail("customer_prepend", TableReader::describe(*arr->get(i)), "0 to 10 extra copies of the ASN");
+        s.customer_prepend[i] = uint8_t(*count);
+      }
+    }
     r.reject_unknown();
   }
   t.s2s = s;
@@ -306,37 +315,6 @@ Topology parse_topology(std::string_view toml_text, const std::string& source, c
 
 Topology load_topology(const std::string& path, const std::string& work_dir) {
   return parse_topology(read_config_file(path), path, work_dir);
-}
-
-std::string plan_records(const Topology& t) {
-  std::ostringstream o;
-  o << "name " << t.name << "\n";
-  if (!t.description.empty()) o << "description " << t.description << "\n";
-  o << "router " << (t.s2s ? "vgw" : "router") << "\n";
-  if (t.s2s) {
-    std::string vpc_cidrs;
-    for (const auto& v : t.vpcs) vpc_cidrs += (vpc_cidrs.empty() ? "" : ",") + v.cidr.to_string();
-    o << "s2s " << t.s2s->kind << " " << t.s2s->connection << " " << t.s2s->customer_gateway << " "
-      << t.s2s->customer_outside.to_string() << " " << t.onprem_cidr->to_string() << " " << vpc_cidrs << "\n";
-    o << "render";
-    for (const auto& a : t.s2s->render_args) o << " " << a;
-    o << "\n";
-    o << "lan " << with_len(nth(*t.onprem_lan, 1), *t.onprem_lan) << "\n";
-  }
-  for (const auto& s : t.subnets) o << "subnet " << s.bridge << " " << with_len(nth(s.cidr, 1), s.cidr) << " " << s.vpc << "\n";
-  for (const auto& h : t.hosts) {
-    const IpPrefix& seg = h.segment == "lan" ? *t.onprem_lan
-                                             : std::find_if(t.subnets.begin(), t.subnets.end(),
-                                                            [&](const Subnet& s) { return s.bridge == h.segment; })->cidr;
-    o << "host " << h.name << " " << h.segment << " " << with_len(h.address, seg) << " " << nth(seg, 1).to_string() << "\n";
-  }
-  if (t.client_vpn) {
-    o << "cvpn " << kEndpointOutside << "\n";
-    for (const auto& [device, bridge] : t.client_vpn->enis) o << "eni " << device << " " << bridge << "\n";
-    for (const auto& c : t.client_vpn->clients)
-      o << "client " << c.name << " " << (c.group.empty() ? "-" : c.group) << " " << c.outside.to_string() << "\n";
-  }
-  return o.str();
 }
 
 }  // namespace vpngw::lab

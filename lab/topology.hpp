@@ -4,11 +4,14 @@
 // around it the lab's own tables: the on-prem site, the VPCs and their subnets, the hosts (one
 // namespace each, placed by address), and a Client VPN endpoint with its clients.
 //
-// Reading a topology is I/O-free: it yields the plan lab/lab.sh builds from (one record per line),
-// the Site-to-Site model for `vpngw s2s render`, and the Client VPN endpoint's config, each already
-// checked by the parser that will read it, so a bad topology fails before any namespace exists.
+// Reading a topology is I/O-free: it yields the nodes and segments lab/network_plan.hpp wires, the
+// Site-to-Site model the gateways are rendered from, and the Client VPN endpoint's config, each
+// already checked by the parser that will read it, so a bad topology fails before any namespace
+// exists.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +19,7 @@
 
 #include "common/ip_prefix.hpp"
 #include "common/config/config_schema.hpp"
+#include "s2s/vpn_config.hpp"
 
 namespace vpngw::lab {
 
@@ -48,7 +52,13 @@ struct SiteToSite {
   std::string connection;  // the vpn_connection's id
   std::string customer_gateway;
   IpAddress customer_outside;
-  std::vector<std::string> render_args;  // from [site_to_site]: BFD, hold time, multipath
+  s2s::SiteToSiteConfig model;  // the file's AWS tables, read by the parser `vpngw s2s` uses
+  // [site_to_site]: what the lab adds when it renders the gateways (s2s::RenderInputs)
+  std::optional<uint32_t> bfd_interval_ms;
+  std::optional<uint16_t> bgp_hold_time;
+  std::optional<uint16_t> bgp_keepalive;
+  bool customer_multipath = false;
+  std::array<uint8_t, 2> customer_prepend{0, 0};
 };
 
 struct ClientVpn {
@@ -66,8 +76,7 @@ struct Topology {
   std::vector<Host> hosts;
   std::optional<SiteToSite> s2s;
   std::optional<ClientVpn> client_vpn;
-  std::string model_toml;     // for `vpngw s2s render`; empty without Site-to-Site
-  std::string endpoint_toml;  // for `vpngw clientvpn serve`; empty without Client VPN
+  std::string endpoint_toml;  // the file `vpngw clientvpn serve` reads; empty without Client VPN
 };
 
 // The lab internet's fixed addresses (TEST-NET-2, never routed outside the lab).
@@ -82,9 +91,6 @@ inline constexpr std::string_view kHomeRouter = "198.51.100.254";
 // endpoint's PKI and connection log (the endpoint config refers to them).
 Topology parse_topology(std::string_view toml_text, const std::string& source, const std::string& work_dir);
 Topology load_topology(const std::string& path, const std::string& work_dir);
-
-// The records lab/lab.sh reads, one per line: "<kind> <fields...>" (docs/lab-topology.md).
-std::string plan_records(const Topology& t);
 
 // Its documented keys (docs/reference/lab-topology.md is printed from them).
 const ConfigSchema& topology_schema();

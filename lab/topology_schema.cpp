@@ -55,6 +55,9 @@ constexpr ConfigKey kKeys[] = {
                                                      "Default: AWS's 30."},
     {"site_to_site", "customer_multipath", "boolean", "The customer gateway sends over both tunnels (BGP multipath, "
                                                       "per-flow hash) instead of one. Default: false."},
+    {"site_to_site", "customer_prepend", "list of 2 integers 0-10", "Extra copies of the customer's ASN on what it "
+                                                                    "announces over tunnel 1 and tunnel 2, e.g. [2, 0] "
+                                                                    "to make AWS prefer tunnel 2. Default: [0, 0]."},
     {"client_vpn", "id", "string", "The endpoint's id (its DNS name is built from it). Default: "
                                    "\"cvpn-endpoint-0123456789abcdef0\"."},
     {"client_vpn", "region", "string", "The region in the DNS name. Default: \"us-east-1\"."},

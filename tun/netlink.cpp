@@ -30,6 +30,24 @@ void add_attr(nlmsghdr* h, uint16_t type, const void* data, size_t len) {
   h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
+// Nested attributes (IFLA_LINKINFO and what it holds): open one, append inside, close it.
+rtattr* nest_begin(nlmsghdr* h, uint16_t type) {
+  auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(h) + NLMSG_ALIGN(h->nlmsg_len));
+  rta->rta_type = type;
+  rta->rta_len = RTA_LENGTH(0);
+  h->nlmsg_len = NLMSG_ALIGN(h->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+  return rta;
+}
+
+void nest_end(nlmsghdr* h, rtattr* nest) {
+  nest->rta_len = uint16_t(reinterpret_cast<char*>(h) + h->nlmsg_len - reinterpret_cast<char*>(nest));
+}
+
+void add_name(nlmsghdr* h, uint16_t type, const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) throw std::invalid_argument("network device name '" + name + "': 1 to 15 characters");
+  add_attr(h, type, name.c_str(), name.size() + 1);
+}
+
 uint8_t family(const IpAddress& a) { return a.v6 ? AF_INET6 : AF_INET; }
 size_t addr_len(const IpAddress& a) { return a.v6 ? 16 : 4; }
 
@@ -81,6 +99,43 @@ void Netlink::request(void* msg, const std::string& what) {
       throw std::system_error(-err->error, std::generic_category(), what);
     }
   }
+}
+
+void Netlink::add_veth(const std::string& name, const std::string& peer, int peer_netns_fd) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  m.hdr().nlmsg_type = RTM_NEWLINK;
+  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  add_name(&m.hdr(), IFLA_IFNAME, name);
+  rtattr* info = nest_begin(&m.hdr(), IFLA_LINKINFO);
+  add_attr(&m.hdr(), IFLA_INFO_KIND, "veth", 4);
+  rtattr* data = nest_begin(&m.hdr(), IFLA_INFO_DATA);
+  // VETH_INFO_PEER holds an ifinfomsg of its own, then the peer's attributes.
+  rtattr* peer_info = nest_begin(&m.hdr(), 1 /* VETH_INFO_PEER */);
+  m.hdr().nlmsg_len += NLMSG_ALIGN(sizeof(ifinfomsg));
+  add_name(&m.hdr(), IFLA_IFNAME, peer);
+  const uint32_t fd = uint32_t(peer_netns_fd);
+  add_attr(&m.hdr(), IFLA_NET_NS_FD, &fd, sizeof fd);
+  nest_end(&m.hdr(), peer_info);
+  nest_end(&m.hdr(), data);
+  nest_end(&m.hdr(), info);
+  request(&m.hdr(), "add veth " + name + " (peer " + peer + ")");
+}
+
+void Netlink::add_bridge(const std::string& name) {
+  Message m{};
+  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
+  m.hdr().nlmsg_type = RTM_NEWLINK;
+  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  add_name(&m.hdr(), IFLA_IFNAME, name);
+  rtattr* info = nest_begin(&m.hdr(), IFLA_LINKINFO);
+  add_attr(&m.hdr(), IFLA_INFO_KIND, "bridge", 6);
+  nest_end(&m.hdr(), info);
+  request(&m.hdr(), "add bridge " + name);
+}
+
+void Netlink::set_master(int ifindex, int bridge_ifindex) {
+  set_link_u32(ifindex, IFLA_MASTER, uint32_t(bridge_ifindex), "set master ifindex " + std::to_string(bridge_ifindex));
 }
 
 void Netlink::set_link_up(int ifindex, bool up) {

@@ -1,5 +1,6 @@
-// rtnetlink for what a gateway needs to configure: link state, MTU, addresses and routes. No
-// shelling out to `ip`. Every call waits for the kernel's ACK and throws std::system_error with
+// rtnetlink for what a gateway and a lab need to configure: links (veth pairs, bridges), link
+// state, MTU, addresses and routes. No shelling out to `ip`. A Netlink talks to the network
+// namespace its thread was in when it was made (lab/netns.hpp's EnterNetns picks another one). Every call waits for the kernel's ACK and throws std::system_error with
 // the operation and object in the message.
 #pragma once
 
@@ -20,6 +21,11 @@ class Netlink {
   Netlink& operator=(const Netlink&) = delete;
 
   static int ifindex(const std::string& name);  // throws when the link does not exist
+
+  // A veth pair: `name` in this namespace, `peer` in the namespace open as `peer_netns_fd`.
+  void add_veth(const std::string& name, const std::string& peer, int peer_netns_fd);
+  void add_bridge(const std::string& name);
+  void set_master(int ifindex, int bridge_ifindex);  // enslave a port to a bridge
 
   void set_link_up(int ifindex, bool up);
   void set_mtu(int ifindex, uint32_t mtu);

@@ -21,8 +21,10 @@ done
 "$PREFIX/bin/vpngw" lab check "$PREFIX/share/vpngw/lab/topologies/default.toml" | grep -q ': ok' || fail "lab check"
 "$PREFIX/bin/vpngw" router --check --config "$PREFIX/share/vpngw/examples/router.toml" >/dev/null || fail "router --check"
 
-# The installed scripts are the ones it runs, not the source tree's.
+# The installed topologies and scripts are the ones it uses, not the source tree's.
+cp "$PREFIX/share/vpngw/lab/topologies/s2s.toml" "$PREFIX/share/vpngw/lab/topologies/installedonly.toml"
+"$PREFIX/bin/vpngw" lab plan installedonly | grep -q "^veth t1/vgw0" || fail "lab plan did not find an installed topology"
 printf '#!/usr/bin/env bash\necho "installed lab.sh: $*"\n' >"$PREFIX/share/vpngw/lab/lab.sh"
-out=$("$PREFIX/bin/vpngw" lab status)
-[ "$out" = "installed lab.sh: status" ] || fail "vpngw lab ran something else: $out"
+out=$("$PREFIX/bin/vpngw" lab report)
+[ "$out" = "installed lab.sh: report" ] || fail "vpngw lab ran something else: $out"
 echo "PASS: installed vpngw runs from PREFIX/share/vpngw ($("$PREFIX/bin/vpngw" --version))"

@@ -10,7 +10,7 @@
 S2S_TEST=s2stgw
 source "$(dirname "$0")/s2s_common.sh"
 
-S2S_RENDER_ARGS="--customer-multipath" s2s_up "$P" "$VPNGW" "$WORK" tgw
+S2S_SITE_TO_SITE="customer_multipath = true" s2s_up "$P" "$VPNGW" "$WORK" tgw
 s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC 1"
 s2s_in "$P" onprem ping -c 2 -i 0.2 -W 2 10.2.0.10 >/dev/null || fail "on-prem -> VPC 2"
 s2s_wait 10 "both tunnels as next hops" bash -c "\"$VPNGW\" ctl -s /run/vpngw/$P-vgw.sock --json vgw | jq -e '.routes[0].via | length == 2'"

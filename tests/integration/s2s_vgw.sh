@@ -16,7 +16,7 @@ S2S_TEST=s2svgw
 source "$(dirname "$0")/s2s_common.sh"
 
 echo "== lab up (VGW, BFD in the tunnels, the customer gateway prepends its AS twice on tunnel 1)"
-S2S_RENDER_ARGS="--bfd-ms 300 --customer-prepend 2,0" s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
+S2S_SITE_TO_SITE=$'bfd_ms = 300\ncustomer_prepend = [2, 0]' s2s_up "$P" "$VPNGW" "$WORK/basic" vgw
 s2s_in "$P" onprem ping -c 3 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem -> VPC ping"
 s2s_in "$P" vpc ping -c 3 -i 0.2 -W 2 10.0.0.10 >/dev/null || fail "VPC -> on-prem ping (through the VGW router)"
 "$VPNGW" ctl -s "/run/vpngw/$P-vgw.sock" vgw

@@ -1,0 +1,284 @@
+#include "lab/executor.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "clientvpn/endpoint_config.hpp"
+#include "clientvpn/pki.hpp"
+#include "lab/netns.hpp"
+#include "lab/network_plan.hpp"
+#include "lab/process.hpp"
+#include "runtime/management_server.hpp"
+#include "s2s/render.hpp"
+#include "tun/netlink.hpp"
+
+namespace vpngw::lab {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+class Builder {
+ public:
+  Builder(const Topology& t, const LabOptions& o, std::ostream& progress) : t_(t), o_(o), out_(progress) {}
+
+  void build() {
+    fs::create_directories(o_.work);
+    const NetworkPlan plan = plan_network(t_);
+    say("lab " + t_.name + (t_.description.empty() ? "" : ": " + t_.description));
+    say("nodes: " + joined(plan.nodes) + " (namespaces " + o_.prefix + "-*)");
+    apply(plan);
+    if (!t_.hosts.empty()) {
+      std::string list;
+      for (const auto& h : t_.hosts) list += h.name + " " + h.address.to_string() + "  ";
+      say("hosts: " + list);
+    }
+    if (t_.s2s) site_to_site();
+    if (t_.client_vpn) client_vpn();
+  }
+
+ private:
+  std::string ns(const std::string& node) const { return o_.prefix + "-" + node; }
+
+  void say(const std::string& line) {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    localtime_r(&secs, &tm);
+    out_ << std::put_time(&tm, "%H:%M:%S") << "." << std::setw(3) << std::setfill('0') << ms << std::setfill(' ') << "  " << line
+         << std::endl;
+  }
+
+  static std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  }
+
+  // ---- the network
+
+  void apply(const NetworkPlan& plan) {
+    for (const auto& n : plan.nodes) create_netns(ns(n));
+    for (const auto& s : plan.sysctls) {
+      EnterNetns in(ns(s.node));
+      write_sysctl(s.key, s.value);
+    }
+    for (const auto& b : plan.bridges) {
+      EnterNetns in(ns(b.node));
+      Netlink nl;
+      nl.add_bridge(b.name);
+      const int index = Netlink::ifindex(b.name);
+      for (const auto& a : b.addresses) nl.add_address(index, a.ip, a.length);
+      nl.set_link_up(index, true);
+    }
+    for (const auto& v : plan.veths) {
+      {
+        NetnsFd far(ns(v.b.node));
+        EnterNetns in(ns(v.a.node));
+        Netlink nl;
+        nl.add_veth(v.a.device, v.b.device, far.fd());
+      }
+      for (const VethEnd* end : {&v.a, &v.b}) {
+        EnterNetns in(ns(end->node));
+        Netlink nl;
+        const int index = Netlink::ifindex(end->device);
+        if (!end->bridge.empty()) nl.set_master(index, Netlink::ifindex(end->bridge));
+        if (end->address) nl.add_address(index, end->address->ip, end->address->length);
+        nl.set_link_up(index, true);
+      }
+    }
+    for (const auto& r : plan.routes) {
+      EnterNetns in(ns(r.node));
+      Netlink nl;
+      nl.replace_route_via(r.prefix, {r.via}, Netlink::kProtoStatic);
+    }
+  }
+
+  // ---- processes and waits
+
+  pid_t start(const std::string& node, const std::string& name, std::vector<std::string> argv) {
+    const pid_t pid = start_process(o_.work, {ns(node), name, std::move(argv)});
+    started_.emplace_back(name, pid);
+    return pid;
+  }
+
+  // Polls `ready` every 100 ms; a lab process that died meanwhile ends the wait with its log.
+  void wait_for(std::chrono::seconds limit, const std::string& what, const std::function<bool()>& ready) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      try {
+        if (ready()) return;
+      } catch (const std::exception&) {
+        // not answering yet
+      }
+      for (const auto& [name, pid] : started_)
+        if (!child_running(pid))
+          throw std::runtime_error(name + " exited while waiting for " + what + ": see " + (o_.work / (name + ".log")).string());
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("timed out after " + std::to_string(limit.count()) + " s waiting for " + what + " (logs in " +
+                                 o_.work.string() + ")");
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  static nlohmann::json ask(const std::string& socket, const std::string& command) {
+    return management_request(socket, {{"command", command}}, 1000ms);
+  }
+
+  static size_t count(const nlohmann::json& list, const char* key, const char* value) {
+    size_t n = 0;
+    for (const auto& e : list) n += e.value(key, "") == value;
+    return n;
+  }
+
+  // ---- Site-to-Site: the gateways rendered from the model, started, and waited for
+
+  void site_to_site() {
+    const SiteToSite& s = *t_.s2s;
+    s2s::RenderInputs in;
+    in.aws_outside = {*IpAddress::parse(kTunnel1Outside), *IpAddress::parse(kTunnel2Outside)};
+    for (const auto& v : t_.vpcs) in.vpc_cidrs.push_back(v.cidr);
+    in.onprem_cidrs = {*t_.onprem_cidr};
+    in.bgp_hold_time = s.bgp_hold_time;
+    in.bgp_keepalive = s.bgp_keepalive;
+    in.bfd_interval_ms = s.bfd_interval_ms;
+    in.customer_multipath = s.customer_multipath;
+    in.customer_prepend = s.customer_prepend;
+    say("configs: the Site-to-Site model rendered (AWS's defaults: random inside CIDRs and pre-shared keys)");
+    const auto r = s2s::render_connection(s.model, s.connection, in);
+    const fs::path configs = o_.work / "configs";
+    fs::create_directories(configs);
+    auto write = [&](const std::string& name, const std::string& text) {
+      const fs::path path = configs / (name + ".toml");
+      std::ofstream f(path);
+      f << text;
+      if (!f.flush()) throw std::runtime_error(path.string() + ": cannot write");
+      return path.string();
+    };
+    const std::string vpngw = o_.vpngw.string();
+    std::array<std::string, 2> sockets;
+    for (size_t i = 0; i < 2; ++i) {
+      // a crashed lab's socket would look like a live gateway to the waits below
+      sockets[i] = ManagementServer::default_path(r.aws_endpoint_name[i]);
+      fs::remove(sockets[i]);
+    }
+    const std::string cgw_socket = ManagementServer::default_path(r.customer_gateway_name);
+    fs::remove(cgw_socket);
+    fs::remove(vpc_router_socket(o_.prefix));
+
+    say("AWS tunnel endpoints: t1 (" + r.aws_endpoint_name[0] + "), t2 (" + r.aws_endpoint_name[1] + ")");
+    for (size_t i = 0; i < 2; ++i) {
+      const std::string node = "t" + std::to_string(i + 1);
+      start(node, node, {vpngw, "gateway", "--config", write(r.aws_endpoint_name[i], r.aws_endpoint[i]), "--stats",
+                         (o_.work / (node + ".json")).string()});
+    }
+    say(s.kind + " router: AWS's route priority towards on-prem");
+    std::vector<std::string> vgw{vpngw, "s2s", "vgw", "--name", o_.prefix + "-vgw", "--poll-ms", std::to_string(o_.vgw_poll_ms),
+                                 "--metrics-port", std::to_string(o_.vgw_metrics_port)};
+    if (s.kind == "tgw") vgw.push_back("--transit");
+    const std::array<std::string_view, 2> next_hop{kTunnel1Link, kTunnel2Link};
+    for (size_t i = 0; i < 2; ++i) {
+      vgw.insert(vgw.end(), {"--endpoint", r.aws_endpoint_name[i] + "," + sockets[i] + "," + std::string(next_hop[i])});
+      // a static connection's routes (the model's `routes`), through either tunnel
+      if (s.kind == "static") vgw.insert(vgw.end(), {"--static", t_.onprem_cidr->to_string() + "," + r.aws_endpoint_name[i]});
+    }
+    start("vgw", "vgw", vgw);
+    wait_for(10s, "the tunnel endpoints' management sockets", [&] { return fs::exists(sockets[0]) && fs::exists(sockets[1]); });
+
+    say("customer gateway " + s.customer_gateway + " (vpngw): initiates both tunnels");
+    start("cgw", "cgw", {vpngw, "gateway", "--config", write(r.customer_gateway_name, r.customer_gateway), "--stats",
+                         (o_.work / "cgw.json").string()});
+    wait_for(10s, "the customer gateway's management socket", [&] { return fs::exists(cgw_socket); });
+    if (s.kind == "static") {
+      wait_for(60s, "both tunnels at the customer gateway",
+               [&] { return count(ask(cgw_socket, "ike")["tunnels"], "TunnelIKEPhase2State", "Established") >= 2; });
+    } else {
+      wait_for(60s, "both BGP sessions at the customer gateway",
+               [&] { return count(ask(cgw_socket, "bgp summary")["neighbors"], "state", "Established") >= 2; });
+    }
+    wait_for(20s, "the " + s.kind + "'s routes towards on-prem", [&] { return !ask(vpc_router_socket(o_.prefix), "vgw")["routes"].empty(); });
+    say("Site-to-Site up: both tunnels Established" + std::string(s.kind == "static" ? " (static routing)" : ", both BGP sessions Established"));
+  }
+
+  // ---- Client VPN: PKI, the endpoint with its ENIs in their subnets, the lab DNS, the clients
+
+  void client_vpn() {
+    const fs::path endpoint_toml = o_.work / "endpoint.toml";
+    std::ofstream(endpoint_toml) << t_.endpoint_toml;
+    const ClientVpnConfig cfg = load_clientvpn_config(endpoint_toml.string());
+    const fs::path pki_dir = o_.work / "pki";
+    if (!fs::exists(pki_dir / "ca.crt")) pki::init(pki_dir.string(), cfg.dns_name());
+    const fs::path stats = o_.work / "stats.json";
+    fs::remove(stats);
+    say("Client VPN endpoint (vpngw clientvpn serve) at " + std::string(kEndpointOutside) + ":" + std::to_string(cfg.port) +
+        ", its PKI, " + std::to_string(t_.client_vpn->enis.size()) + " ENI(s)");
+    start("cvpn", "endpoint", {o_.vpngw.string(), "clientvpn", "serve", "--config", endpoint_toml.string(), "--stats", stats.string(),
+                               "--socket", (o_.work / "endpoint.sock").string()});
+    wait_for(10s, "the Client VPN endpoint", [&] { return fs::exists(stats) && fs::file_size(stats) > 0; });
+    {
+      EnterNetns in(ns("cvpn"));
+      Netlink nl;
+      for (const auto& [device, bridge] : t_.client_vpn->enis) nl.set_master(Netlink::ifindex(device), Netlink::ifindex("br-" + bridge));
+    }
+    // The lab's DNS answers every name under the endpoint's (remote-random-hostname prepends a
+    // random label) with the endpoint's address.
+    start("net", "dnsmasq", {"dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--conf-file=/dev/null", "--user=root",
+                             "--bind-interfaces", "--listen-address=" + std::string(kDnsAddress),
+                             "--address=/" + cfg.dns_name() + "/" + std::string(kEndpointOutside), "--log-facility=-",
+                             "--pid-file"});  // none: the lab holds its PID
+    const std::string ca = pki::read_file((pki_dir / "ca.crt").string());
+    for (const auto& c : t_.client_vpn->clients) {
+      const fs::path etc = fs::path("/etc/netns") / ns(c.name);
+      fs::create_directories(etc);
+      std::ofstream(etc / "resolv.conf") << "nameserver " << kDnsAddress << "\n";
+      pki::issue_client(pki_dir.string(), c.name, c.group);
+      const fs::path ovpn = o_.work / (c.name + ".ovpn");
+      std::ofstream(ovpn) << pki::client_config(cfg, ca, pki::read_file((pki_dir / (c.name + ".crt")).string()),
+                                                pki::read_file((pki_dir / (c.name + ".key")).string()));
+      start(c.name, c.name, {"openvpn", "--config", ovpn.string()});
+    }
+    for (const auto& c : t_.client_vpn->clients) {
+      const fs::path log = o_.work / (c.name + ".log");
+      wait_for(30s, "client " + c.name + " to connect", [&] {
+        std::ifstream in(log);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        return text.find("Initialization Sequence Completed") != std::string::npos;
+      });
+    }
+    if (!t_.client_vpn->clients.empty()) {
+      std::string names;
+      for (const auto& c : t_.client_vpn->clients) names += c.name + " ";
+      say("clients connected: " + names);
+    }
+  }
+
+  const Topology& t_;
+  const LabOptions& o_;
+  std::ostream& out_;
+  std::vector<std::pair<std::string, pid_t>> started_;
+};
+
+}  // namespace
+
+void build_lab(const Topology& t, const LabOptions& o, std::ostream& progress) { Builder(t, o, progress).build(); }
+
+void remove_lab(const std::string& prefix, const std::filesystem::path& work) {
+  stop_processes(work, 1000ms);
+  for (const auto& name : list_netns(prefix)) {
+    for (pid_t pid : pids_in_netns(name)) ::kill(pid, SIGTERM);
+  }
+  if (!list_netns(prefix).empty()) std::this_thread::sleep_for(300ms);
+  for (const auto& name : list_netns(prefix)) delete_netns(name);
+}
+
+std::string vpc_router_socket(const std::string& prefix) { return ManagementServer::default_path(prefix + "-vgw"); }
+
+}  // namespace vpngw::lab

@@ -1,0 +1,74 @@
+// What a lab's network is, before anything exists: the nodes (one namespace each), bridges, veth
+// pairs with their addresses, static routes and sysctls a topology needs. I/O-free, so a unit
+// test reads the whole wiring; lab/executor.hpp applies it through netlink.
+//
+//   net      the lab internet: bridge br0 (198.51.100.0/24), one port per outside address
+//   cgw      customer gateway: out0 on the internet, bridge lan0 (the on-prem LAN's first address)
+//   t1, t2   AWS tunnel endpoints: out0 on the internet, vgw0 to the VPC router (100.64.0.0/30, .4/30)
+//   vgw      the VPC router with a VPN connection (`router` without one): one bridge per subnet
+//            holding the subnet's first address (AWS's VPC router)
+//   cvpn     the Client VPN endpoint: out0 on the internet, bridge br-<subnet bridge> per ENI,
+//            joined to the subnet's bridge by a veth
+//   hosts    eth0 in their segment's bridge, default route via its first address
+//   clients  out0 on the internet, default route via the home router (198.51.100.254)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/ip_prefix.hpp"
+#include "lab/topology.hpp"
+
+namespace vpngw::lab {
+
+struct InterfaceAddress {
+  IpAddress ip;
+  uint8_t length = 0;
+  std::string to_string() const { return ip.to_string() + "/" + std::to_string(length); }
+  bool operator==(const InterfaceAddress&) const = default;
+};
+
+struct VethEnd {
+  std::string node;
+  std::string device;
+  std::optional<InterfaceAddress> address;
+  std::string bridge;  // non-empty: a port of this bridge in its node
+};
+
+struct Veth {
+  VethEnd a, b;  // made in a's node, b moved to its own
+};
+
+struct Bridge {
+  std::string node, name;
+  std::vector<InterfaceAddress> addresses;
+};
+
+struct StaticRoute {
+  std::string node;
+  IpPrefix prefix;
+  IpAddress via;
+};
+
+struct Sysctl {
+  std::string node, key, value;
+};
+
+struct NetworkPlan {
+  std::vector<std::string> nodes;  // namespace PREFIX-<node>
+  std::vector<Bridge> bridges;
+  std::vector<Veth> veths;
+  std::vector<StaticRoute> routes;
+  std::vector<Sysctl> sysctls;
+  std::string vpc_router;  // "vgw" with a VPN connection, "router" without
+};
+
+NetworkPlan plan_network(const Topology& t);
+
+// The fixed inside links between the tunnel endpoints and the VPC router.
+inline constexpr std::string_view kTunnel1Link = "100.64.0.1";  // t1's end; the router's is .2
+inline constexpr std::string_view kTunnel2Link = "100.64.0.5";  // t2's end; the router's is .6
+
+}  // namespace vpngw::lab
