@@ -31,6 +31,9 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
   down                    remove it, whatever state it is in (also after a crash)
   status                  nodes, tunnels, BGP sessions, routes, client connections
   exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
+  start NODE NAME -- CMD...
+                          start CMD in a node in the background, log in DIR/NAME.log; prints its
+                          PID, which `lab down` stops (test drivers start their peers so)
   plan TOPOLOGY           the namespaces, bridges, links and routes a topology makes
   check TOPOLOGY          read a topology file and say what it holds or what is wrong
   report [--out DIR]      a terminal summary and the page DIR/report.html
@@ -38,7 +41,7 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
                           the tunnel's ESP at the customer gateway, with its SAs for Wireshark
   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
                           measured failovers under a 1000 pps stream: table, JSON, SVG
-up, down and status take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
+up, down, status, exec and start take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
 PIDs; default /run/vpngw-lab/work): test drivers run their own labs beside the user's.
 )";
 
@@ -206,6 +209,15 @@ int exec(std::vector<std::string> args) {
   lab::exec_in_node(node, {args.begin() + 1, args.end()});
 }
 
+int start(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  if (args.size() >= 3 && args[2] == "--") args.erase(args.begin() + 2);
+  if (args.size() < 3) throw std::runtime_error("vpngw lab start NODE NAME -- CMD...");
+  if (!fs::exists(w.dir / kMarker)) throw std::runtime_error("no lab is up in " + w.dir.string() + " (vpngw lab up)");
+  std::cout << lab::start_process(w.dir, {w.prefix + "-" + args[0], args[1], {args.begin() + 2, args.end()}}) << "\n";
+  return 0;
+}
+
 int plan(const std::vector<std::string>& args) {
   if (args.size() != 1) throw std::runtime_error("vpngw lab plan TOPOLOGY");
   const auto p = lab::plan_network(lab::load_topology(topology_file(args[0]), "/run/vpngw-lab/work"));
@@ -224,6 +236,7 @@ int plan(const std::vector<std::string>& args) {
     return s;
   };
   for (const auto& v : p.veths) std::cout << "veth " << end(v.a) << " -- " << end(v.b) << "\n";
+  for (const auto& a : p.addresses) std::cout << "address " << a.node << "/" << a.device << " " << a.address.to_string() << "\n";
   for (const auto& r : p.routes) std::cout << "route " << r.node << ": " << r.prefix.to_string() << " via " << r.via.to_string() << "\n";
   for (const auto& s : p.sysctls)
     if (s.key.find("rp_filter") == std::string::npos) std::cout << "sysctl " << s.node << ": " << s.key << "=" << s.value << "\n";
@@ -256,7 +269,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
       std::cout << kUsage;
       return 0;
     }
-    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec";
+    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec" || cmd == "start";
     if (needs_root && !is_root()) {
       std::cerr << "vpngw lab: needs root (namespaces, TUN devices)\n";
       return 1;
@@ -265,6 +278,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
     if (cmd == "down") return guarded([&] { return down(rest); });
     if (cmd == "status") return guarded([&] { Where w = take_where(rest); status(w); return 0; });
     if (cmd == "exec") return guarded([&] { return exec(rest); });
+    if (cmd == "start") return guarded([&] { return start(rest); });
     if (cmd == "plan") return guarded([&] { return plan(rest); });
     if (cmd == "check") return guarded([&] { return check(rest); });
     if (cmd == "report" || cmd == "capture" || cmd == "failover") {

@@ -95,6 +95,11 @@ class Builder {
         nl.set_link_up(index, true);
       }
     }
+    for (const auto& a : plan.addresses) {
+      EnterNetns in(ns(a.node));
+      Netlink nl;
+      nl.add_address(Netlink::ifindex(a.device), a.address.ip, a.address.length);
+    }
     for (const auto& r : plan.routes) {
       EnterNetns in(ns(r.node));
       Netlink nl;
@@ -271,7 +276,7 @@ class Builder {
 void build_lab(const Topology& t, const LabOptions& o, std::ostream& progress) { Builder(t, o, progress).build(); }
 
 void remove_lab(const std::string& prefix, const std::filesystem::path& work) {
-  stop_processes(work, 1000ms);
+  stop_processes(work, 3000ms);  // gateways write their final stats on SIGTERM
   for (const auto& name : list_netns(prefix)) {
     for (pid_t pid : pids_in_netns(name)) ::kill(pid, SIGTERM);
   }

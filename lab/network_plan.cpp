@@ -19,27 +19,31 @@ Veth internet_port(const std::string& node, const IpAddress& outside) {
 
 NetworkPlan plan_network(const Topology& t) {
   NetworkPlan p;
-  p.vpc_router = t.s2s ? "vgw" : "router";
-  p.nodes = {"net"};
+  const bool internet = t.s2s || t.client_vpn;
+  p.vpc_router = t.s2s ? "vgw" : t.subnets.empty() ? "" : "router";
+  if (internet) p.nodes.push_back("net");
   if (t.s2s) p.nodes.insert(p.nodes.end(), {"cgw", "t1", "t2"});
-  p.nodes.push_back(p.vpc_router);
+  if (!p.vpc_router.empty()) p.nodes.push_back(p.vpc_router);
   if (t.client_vpn) p.nodes.push_back("cvpn");
   for (const auto& h : t.hosts) p.nodes.push_back(h.name);
   if (t.client_vpn)
     for (const auto& c : t.client_vpn->clients) p.nodes.push_back(c.name);
+  for (const auto& n : t.wiring.nodes) p.nodes.push_back(n.name);
   for (const auto& n : p.nodes) {
     p.sysctls.push_back({n, "net.ipv4.conf.all.rp_filter", "0"});  // replies may come back another way
     p.sysctls.push_back({n, "net.ipv4.conf.default.rp_filter", "0"});
   }
 
-  Bridge internet{"net", "br0", {}};
-  if (t.client_vpn) {
-    internet.addresses = {on_internet(v4(kDnsAddress)), on_internet(v4(kHomeRouter))};
-    p.sysctls.push_back({"net", "net.ipv4.ip_forward", "1"});  // a full tunnel reaches the endpoint via the home router
+  if (internet) {
+    Bridge br0{"net", "br0", {}};
+    if (t.client_vpn) {
+      br0.addresses = {on_internet(v4(kDnsAddress)), on_internet(v4(kHomeRouter))};
+      p.sysctls.push_back({"net", "net.ipv4.ip_forward", "1"});  // a full tunnel reaches the endpoint via the home router
+    }
+    p.bridges.push_back(br0);
   }
-  p.bridges.push_back(internet);
   for (const auto& s : t.subnets) p.bridges.push_back({p.vpc_router, s.bridge, {on(nth(s.cidr, 1), s.cidr)}});
-  p.sysctls.push_back({p.vpc_router, "net.ipv4.ip_forward", "1"});
+  if (!p.vpc_router.empty()) p.sysctls.push_back({p.vpc_router, "net.ipv4.ip_forward", "1"});
 
   if (t.s2s) {
     p.bridges.push_back({"cgw", "lan0", {on(nth(*t.onprem_lan, 1), *t.onprem_lan)}});
@@ -80,6 +84,13 @@ NetworkPlan plan_network(const Topology& t) {
       p.routes.push_back({c.name, IpPrefix{IpAddress{}, 0}, v4(kHomeRouter)});  // redirect-gateway needs one
     }
   }
+  for (const auto& n : t.wiring.nodes) {
+    if (n.forward) p.sysctls.push_back({n.name, "net.ipv4.ip_forward", "1"});
+    for (const auto& a : n.loopback) p.addresses.push_back({n.name, "lo", a});
+  }
+  p.bridges.insert(p.bridges.end(), t.wiring.bridges.begin(), t.wiring.bridges.end());
+  p.veths.insert(p.veths.end(), t.wiring.veths.begin(), t.wiring.veths.end());
+  p.routes.insert(p.routes.end(), t.wiring.routes.begin(), t.wiring.routes.end());
   return p;
 }
 

@@ -11,6 +11,7 @@
 //            joined to the subnet's bridge by a veth
 //   hosts    eth0 in their segment's bridge, default route via its first address
 //   clients  out0 on the internet, default route via the home router (198.51.100.254)
+//   and what the topology wires itself ([[node]], [[bridge]], [[link]], [[route]])
 #pragma once
 
 #include <cstdint>
@@ -20,41 +21,9 @@
 
 #include "common/ip_prefix.hpp"
 #include "lab/topology.hpp"
+#include "lab/wiring.hpp"
 
 namespace vpngw::lab {
-
-struct InterfaceAddress {
-  IpAddress ip;
-  uint8_t length = 0;
-  std::string to_string() const { return ip.to_string() + "/" + std::to_string(length); }
-  bool operator==(const InterfaceAddress&) const = default;
-};
-
-struct VethEnd {
-  std::string node;
-  std::string device;
-  std::optional<InterfaceAddress> address;
-  std::string bridge;  // non-empty: a port of this bridge in its node
-};
-
-struct Veth {
-  VethEnd a, b;  // made in a's node, b moved to its own
-};
-
-struct Bridge {
-  std::string node, name;
-  std::vector<InterfaceAddress> addresses;
-};
-
-struct StaticRoute {
-  std::string node;
-  IpPrefix prefix;
-  IpAddress via;
-};
-
-struct Sysctl {
-  std::string node, key, value;
-};
 
 struct NetworkPlan {
   std::vector<std::string> nodes;  // namespace PREFIX-<node>
@@ -62,6 +31,7 @@ struct NetworkPlan {
   std::vector<Veth> veths;
   std::vector<StaticRoute> routes;
   std::vector<Sysctl> sysctls;
+  std::vector<DeviceAddress> addresses;  // on devices that exist already (a node's lo)
   std::string vpc_router;  // "vgw" with a VPN connection, "router" without
 };
 

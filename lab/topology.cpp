@@ -32,11 +32,12 @@ IpPrefix v4_prefix(TableReader& r, const std::string& key, const std::string& te
 }
 
 // A node is a namespace "<prefix>-<name>" and names interfaces ("h-<name>"): short, plain.
-void check_node_name(TableReader& r, const std::string& key, const std::string& name, std::set<std::string>& taken) {
+void check_node_name(TableReader& r, const std::string& key, const std::string& name, std::set<std::string>& taken,
+                     bool lab_names_reserved = true) {
   const bool plain = !name.empty() && name.size() <= 12 && name[0] >= 'a' && name[0] <= 'z' &&
                      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos;
   if (!plain) r.fail(key, quoted(name), "a node name: a lowercase letter, then letters or digits, at most 12");
-  if (kFixedNodes.count(name)) r.fail(key, quoted(name), "taken by the lab (net, cgw, t1, t2, vgw, router, cvpn)");
+  if (lab_names_reserved && kFixedNodes.count(name)) r.fail(key, quoted(name), "taken by the lab (net, cgw, t1, t2, vgw, router, cvpn)");
   if (kFileNames.count(name)) r.fail(key, quoted(name), "taken by the lab's files (server, ca, crl, endpoint, dnsmasq)");
   if (!taken.insert(name).second) r.fail(key, quoted(name), "node names must be unique");
 }
@@ -291,6 +292,134 @@ void read_client_vpn(TableReader& top, Topology& t, const std::string& source, c
   t.client_vpn = out;
 }
 
+// A device name the kernel takes: 1 to 15 characters, no slash, colon or space.
+std::string device_name(TableReader& r, const std::string& key) {
+  const std::string name = r.required_string(key, "a network device name");
+  if (name.empty() || name.size() > 15 || name.find_first_of("/: \t") != std::string::npos || name == "lo")
+    r.fail(key, quoted(name), "a device name of 1 to 15 characters without '/', ':' or spaces (not lo)");
+  return name;
+}
+
+InterfaceAddress interface_address(TableReader& r, const std::string& key, const std::string& text) {
+  const size_t slash = text.find('/');
+  const auto ip = IpAddress::parse(text.substr(0, slash));
+  int length = -1;
+  if (slash != std::string::npos && slash + 1 < text.size() && text.find_first_not_of("0123456789", slash + 1) == std::string::npos)
+    length = std::stoi(text.substr(slash + 1, 3));
+  if (!ip || ip->v6 || length < 0 || length > 32) r.fail(key, quoted(text), "an IPv4 address with its prefix length, e.g. \"10.1.0.1/24\"");
+  return {*ip, uint8_t(length)};
+}
+
+std::vector<InterfaceAddress> address_list(TableReader& r, const std::string& key) {
+  std::vector<InterfaceAddress> out;
+  const toml::node* n = r.node(key);
+  if (!n) return out;
+  const toml::array* arr = n->as_array();
+  if (!arr) r.fail(key, TableReader::describe(*n), "a list of addresses with prefix lengths");
+  for (const auto& e : *arr) {
+    auto text = e.value_exact<std::string>();
+    if (!text) r.fail(key, TableReader::describe(e), "each entry an address with its prefix length");
+    out.push_back(interface_address(r, key, *text));
+  }
+  return out;
+}
+
+VethEnd link_end(TableReader& link, const std::string& key, const std::string& source) {
+  const toml::table* t = link.table(key);
+  if (!t) link.fail(key, "", "an end: { node = \"...\", device = \"...\", address = \"10.0.0.1/24\" (optional), bridge = \"...\" (optional) }");
+  TableReader r(*t, link.full(key), source);
+  VethEnd e;
+  e.node = r.required_string("node", "the node this end is in");
+  e.device = device_name(r, "device");
+  if (auto a = r.string("address")) e.address = interface_address(r, "address", *a);
+  e.bridge = r.string("bridge").value_or("");
+  r.reject_unknown();
+  return e;
+}
+
+// [[node]], [[bridge]], [[link]], [[route]]: a network the topology wires itself. Checked once
+// every node is known (the lab's own, hosts, clients), so a link may end at any of them.
+void read_wiring(TableReader& top, Topology& t, const std::string& source, std::set<std::string>& names) {
+  if (const auto* nodes = top.array_of_tables("node")) {
+    for (size_t i = 0; i < nodes->size(); ++i) {
+      TableReader r(*nodes->get(i)->as_table(), "node[" + std::to_string(i) + "]", source);
+      Node n;
+      n.name = r.required_string("name", "the node's name (its namespace is <prefix>-<name>)");
+      check_node_name(r, "name", n.name, names, false);  // the lab's own names: see check_wiring
+      n.forward = r.boolean("forward").value_or(false);
+      n.loopback = address_list(r, "loopback");
+      r.reject_unknown();
+      t.wiring.nodes.push_back(n);
+    }
+  }
+  if (const auto* bridges = top.array_of_tables("bridge")) {
+    for (size_t i = 0; i < bridges->size(); ++i) {
+      TableReader r(*bridges->get(i)->as_table(), "bridge[" + std::to_string(i) + "]", source);
+      Bridge b;
+      b.node = r.required_string("node", "the node the bridge is in");
+      b.name = device_name(r, "name");
+      b.addresses = address_list(r, "addresses");
+      r.reject_unknown();
+      t.wiring.bridges.push_back(b);
+    }
+  }
+  if (const auto* links = top.array_of_tables("link")) {
+    for (size_t i = 0; i < links->size(); ++i) {
+      TableReader r(*links->get(i)->as_table(), "link[" + std::to_string(i) + "]", source);
+      Veth v{link_end(r, "a", source), link_end(r, "b", source)};
+      r.reject_unknown();
+      t.wiring.veths.push_back(v);
+    }
+  }
+  if (const auto* routes = top.array_of_tables("route")) {
+    for (size_t i = 0; i < routes->size(); ++i) {
+      TableReader r(*routes->get(i)->as_table(), "route[" + std::to_string(i) + "]", source);
+      StaticRoute rt;
+      rt.node = r.required_string("node", "the node whose table gets the route");
+      rt.prefix = v4_prefix(r, "prefix", r.required_string("prefix", "a destination prefix, \"0.0.0.0/0\" for the default"));
+      rt.via = parse_address(r, "via", r.required_string("via", "a next hop on one of the node's subnets"));
+      r.reject_unknown();
+      t.wiring.routes.push_back(rt);
+    }
+  }
+}
+
+// Every wired piece names nodes and bridges that exist, and no device twice in a node.
+void check_wiring(TableReader& top, const Topology& t) {
+  std::set<std::string> placed;  // the nodes the lab places itself (lab/network_plan.hpp)
+  if (t.s2s || t.client_vpn) placed.insert("net");
+  if (t.s2s) placed.insert({"cgw", "t1", "t2", "vgw"});
+  else if (!t.subnets.empty()) placed.insert("router");
+  if (t.client_vpn) placed.insert("cvpn");
+  for (size_t i = 0; i < t.wiring.nodes.size(); ++i)
+    if (placed.count(t.wiring.nodes[i].name))
+      top.fail("node[" + std::to_string(i) + "]", quoted(t.wiring.nodes[i].name), "taken by a node this lab places itself");
+  std::set<std::string> nodes = placed;
+  if (t.client_vpn)
+    for (const auto& c : t.client_vpn->clients) nodes.insert(c.name);
+  for (const auto& h : t.hosts) nodes.insert(h.name);
+  for (const auto& n : t.wiring.nodes) nodes.insert(n.name);
+  std::set<std::pair<std::string, std::string>> devices, bridges;
+  for (size_t i = 0; i < t.wiring.bridges.size(); ++i) {
+    const auto& b = t.wiring.bridges[i];
+    const std::string key = "bridge[" + std::to_string(i) + "]";
+    if (!nodes.count(b.node)) top.fail(key, quoted(b.node), "a node of the lab");
+    if (!devices.insert({b.node, b.name}).second) top.fail(key, quoted(b.name), "a device name not used twice in node " + b.node);
+    bridges.insert({b.node, b.name});
+  }
+  for (size_t i = 0; i < t.wiring.veths.size(); ++i) {
+    const std::string key = "link[" + std::to_string(i) + "]";
+    for (const VethEnd* e : {&t.wiring.veths[i].a, &t.wiring.veths[i].b}) {
+      if (!nodes.count(e->node)) top.fail(key, quoted(e->node), "a node of the lab");
+      if (!devices.insert({e->node, e->device}).second) top.fail(key, quoted(e->device), "a device name not used twice in node " + e->node);
+      if (!e->bridge.empty() && !bridges.count({e->node, e->bridge}))
+        top.fail(key, quoted(e->bridge), "a [[bridge]] in node " + e->node);
+    }
+  }
+  for (size_t i = 0; i < t.wiring.routes.size(); ++i)
+    if (!nodes.count(t.wiring.routes[i].node)) top.fail("route[" + std::to_string(i) + "]", quoted(t.wiring.routes[i].node), "a node of the lab");
+}
+
 }  // namespace
 
 Topology parse_topology(std::string_view toml_text, const std::string& source, const std::string& work_dir) {
@@ -304,8 +433,11 @@ Topology parse_topology(std::string_view toml_text, const std::string& source, c
   read_hosts(top, t, source, names);
   read_site_to_site(top, root, t, source);
   read_client_vpn(top, t, source, work_dir, names);
+  read_wiring(top, t, source, names);
   top.reject_unknown();
-  if (!t.s2s && !t.client_vpn) top.fail("vpn_connection", "", "a lab needs a [[vpn_connection]], a [client_vpn], or both");
+  if (!t.s2s && !t.client_vpn && t.wiring.nodes.empty())
+    top.fail("vpn_connection", "", "a lab needs a [[vpn_connection]], a [client_vpn], its own [[node]]s, or some of them");
+  check_wiring(top, t);
   if (t.vpcs.size() > 1 && !(t.s2s && t.s2s->kind == "tgw"))
     top.fail("vpc", std::to_string(t.vpcs.size()) + " VPCs", "several VPCs need a transit gateway between them");
   for (const auto& h : t.hosts)

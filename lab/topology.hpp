@@ -19,6 +19,7 @@
 
 #include "common/ip_prefix.hpp"
 #include "common/config/config_schema.hpp"
+#include "lab/wiring.hpp"
 #include "s2s/vpn_config.hpp"
 
 namespace vpngw::lab {
@@ -66,6 +67,21 @@ struct ClientVpn {
   std::vector<Client> clients;
 };
 
+// A node the topology names itself ([[node]]): a namespace, forwarding or not, with addresses on
+// its loopback. The labs the test and bench drivers wire by hand are made of these.
+struct Node {
+  std::string name;
+  bool forward = false;
+  std::vector<InterfaceAddress> loopback;
+};
+
+struct Wiring {
+  std::vector<Node> nodes;
+  std::vector<Bridge> bridges;
+  std::vector<Veth> veths;
+  std::vector<StaticRoute> routes;
+};
+
 struct Topology {
   std::string name;
   std::string description;
@@ -76,6 +92,7 @@ struct Topology {
   std::vector<Host> hosts;
   std::optional<SiteToSite> s2s;
   std::optional<ClientVpn> client_vpn;
+  Wiring wiring;  // [[node]], [[bridge]], [[link]], [[route]]
   std::string endpoint_toml;  // the file `vpngw clientvpn serve` reads; empty without Client VPN
 };
 

@@ -20,6 +20,11 @@ connection), `cvpn` (the Client VPN endpoint at .1 with one ENI per target netwo
 clients are the nodes you name (not `server`, `ca`, `crl`, `endpoint` or `dnsmasq` either: the
 lab keeps files by those names next to the clients').
 
+A file may also wire nodes by hand (`[[node]]`, `[[bridge]]`, `[[link]]`, `[[route]]`), alone or
+beside the rest: `lab/topologies/bare/` holds the labs the test and bench drivers build that way and
+start their own processes in (`vpngw lab start`). The lab places `net` only with a VPN connection
+or a Client VPN endpoint, and `router` only with VPC subnets and no VPN connection.
+
 Checks happen before anything is built: every error names the file, the key and the value.
 )";
 
@@ -36,6 +41,12 @@ constexpr ConfigKey kKeys[] = {
                                               "`static_routes_only` connections must route the on-prem `cidr`."},
     {"", "site_to_site", "table", "Lab settings for the VPN connection that AWS's model has no word for."},
     {"", "client_vpn", "table", "A Client VPN endpoint in the VPC, with its clients."},
+    {"", "node", "array of tables", "Nodes the file wires itself (with `bridge`, `link`, `route`): labs built by hand, "
+                                    "such as those the test and bench drivers start their own processes in "
+                                    "(`lab/topologies/bare/`)."},
+    {"", "bridge", "array of tables", "A bridge in a node."},
+    {"", "link", "array of tables", "A veth pair between two nodes (or within one)."},
+    {"", "route", "array of tables", "A static route in a node."},
     {"lab", "name", "string", "Shown by `lab up` and `lab status`. Default: \"lab\"."},
     {"lab", "description", "string", "One line, shown by `lab up`."},
     {"onprem", "cidr", "prefix", "The on-prem network: the customer gateway announces it over BGP (or it is the "
@@ -86,6 +97,27 @@ constexpr ConfigKey kKeys[] = {
                                                                  "address AWS does not reserve and no host has."},
     {"client_vpn.client", "name", "string", "The node's name and the certificate's CN."},
     {"client_vpn.client", "group", "string", "The certificate's OU, which authorization rules match. Default: none."},
+    {"node", "name", "string", "The node's name (a lowercase letter, then letters or digits, at most 12); not one the "
+                               "lab places itself."},
+    {"node", "forward", "boolean", "The node routes between its links (net.ipv4.ip_forward). Default: false."},
+    {"node", "loopback", "list of addresses", "Addresses with prefix lengths on the node's lo, e.g. [\"10.20.0.1/32\"]."},
+    {"bridge", "node", "string", "The node the bridge is in."},
+    {"bridge", "name", "string", "The bridge's device name (1 to 15 characters)."},
+    {"bridge", "addresses", "list of addresses", "Addresses with prefix lengths on the bridge. Default: none."},
+    {"link", "a", "table", "One end: `node`, `device`, optional `address` (with prefix length) and `bridge` (a "
+                           "`[[bridge]]` of that node the end becomes a port of)."},
+    {"link", "b", "table", "The other end, the same keys."},
+    {"link.a", "node", "string", "The node this end is in."},
+    {"link.a", "device", "string", "The device name (1 to 15 characters)."},
+    {"link.a", "address", "address with prefix length", "E.g. \"198.51.100.1/24\". Default: none."},
+    {"link.a", "bridge", "string", "A bridge of the same node this end joins. Default: none."},
+    {"link.b", "node", "string", "The node this end is in."},
+    {"link.b", "device", "string", "The device name (1 to 15 characters)."},
+    {"link.b", "address", "address with prefix length", "E.g. \"198.51.100.2/24\". Default: none."},
+    {"link.b", "bridge", "string", "A bridge of the same node this end joins. Default: none."},
+    {"route", "node", "string", "The node whose table gets the route."},
+    {"route", "prefix", "prefix", "The destination, \"0.0.0.0/0\" for the default route."},
+    {"route", "via", "IPv4 address", "The next hop, on one of the node's subnets."},
 };
 
 }  // namespace

@@ -30,8 +30,7 @@ fail() {
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
-pair_create $P
-pair_vpc_host
+pair_create $P vpc
 
 cat >"$WORK/aws.toml" <<EOF
 [gateway]

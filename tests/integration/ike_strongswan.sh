@@ -9,6 +9,7 @@
 # ping: the probe must open ESP on the rekeyed Child SA too and answer the liveness checks.
 set -euo pipefail
 PROBE=$(realpath "$1")
+VPNGW=$(realpath "$2")  # builds the lab
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../lab/strongswan_cgw.sh"
 source "$HERE/../../lab/outside_pair.sh"

@@ -26,7 +26,6 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 PSK="Aws_Tunnel1.psk_example"
 
 pair_create $P
-pair_vpc_loopback
 
 # gateway_config NAME OUTSIDE PEER ROUTE IKE_EXTRA
 gateway_config() {

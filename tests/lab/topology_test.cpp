@@ -82,6 +82,24 @@ TEST(Topology, SiteToSiteKnobsAreTyped) {
   EXPECT_TRUE(t.s2s->customer_multipath);
 }
 
+TEST(Topology, BareLabsWireTheirOwnNodes) {
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kTopologies + "/bare")) {
+    SCOPED_TRACE(e.path().string());
+    const auto t = load_topology(e.path().string(), "/work");
+    EXPECT_FALSE(t.s2s || t.client_vpn);
+    EXPECT_FALSE(t.wiring.nodes.empty());
+    EXPECT_FALSE(t.wiring.veths.empty());
+    ++files;
+  }
+  EXPECT_GE(files, 4u);
+  const auto pair = load_topology(kTopologies + "/bare/outside-pair.toml", "/work");
+  ASSERT_EQ(pair.wiring.nodes.size(), 2u);
+  EXPECT_EQ(pair.wiring.nodes[1].name, "cgw");  // free: the lab places no customer gateway here
+  EXPECT_EQ(pair.wiring.nodes[1].loopback[0].to_string(), "10.20.0.1/32");
+  EXPECT_EQ(pair.wiring.veths[0].b.address->to_string(), "198.51.100.2/24");
+}
+
 // A small valid lab that each case below breaks in one place.
 const std::string kSmall = R"(
 [onprem]
@@ -128,6 +146,52 @@ TEST(Topology, SmallLabReads) {
 struct Refusal {
   std::string from, to, message;
 };
+
+TEST(Topology, WiringMistakesAreRefusedWithTheKey) {
+  const std::string base = R"(
+[[node]]
+name = "a"
+[[node]]
+name = "b"
+[[bridge]]
+node = "b"
+name = "br0"
+[[link]]
+a = { node = "a", device = "eth0", address = "10.0.0.1/24" }
+b = { node = "b", device = "p0", bridge = "br0" }
+[[route]]
+node = "a"
+prefix = "0.0.0.0/0"
+via = "10.0.0.2"
+)";
+  EXPECT_NO_THROW(parse(base));
+  const Refusal cases[] = {
+      {"node = \"b\", device = \"p0\"", "node = \"c\", device = \"p0\"", "key 'link[0]' = \"c\": a node of the lab"},
+      {"device = \"p0\"", "device = \"br0\"", "a device name not used twice in node b"},
+      {"bridge = \"br0\" }", "bridge = \"br9\" }", "a [[bridge]] in node b"},
+      {"address = \"10.0.0.1/24\"", "address = \"10.0.0.1\"", "an IPv4 address with its prefix length"},
+      {"device = \"eth0\"", "device = \"a-name-much-too-long\"", "1 to 15 characters"},
+      {"node = \"a\"\nprefix", "node = \"z\"\nprefix", "key 'route[0]' = \"z\": a node of the lab"},
+      {"name = \"b\"\n[[bridge]]", "name = \"a\"\n[[bridge]]", "node names must be unique"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.to);
+    std::string text = base;
+    const size_t at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from;
+    text.replace(at, c.from.size(), c.to);
+    try {
+      parse(text);
+      ADD_FAILURE() << "accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+    }
+  }
+  // A lab that places its own customer gateway keeps the name.
+  const std::string with_vpn = read(kTopologies + "/s2s.toml") + "\n[[node]]\nname = \"cgw\"\n";
+  EXPECT_THROW(parse(with_vpn), ConfigError);
+}
+
 
 TEST(Topology, MistakesAreRefusedWithTheKey) {
   const Refusal cases[] = {
@@ -189,7 +253,7 @@ TEST(Topology, SeveralVpcsNeedATransitGateway) {
 TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
   const std::string every_option =
       "[lab]\nname = \"x\"\ndescription = \"y\"\n"
-      "[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_multipath = true\n" +
+      "[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_multipath = true\ncustomer_prepend = [0, 1]\n" +
       replaced("[client_vpn]",
                "[client_vpn]\nid = \"cvpn-endpoint-1\"\nregion = \"eu-west-1\"\ntransport = \"tcp\"\n"
                "port = 1194\nsplit_tunnel = true\nsession_timeout_hours = 8\ndata_ciphers = [\"AES-256-GCM\"]\n"
@@ -208,6 +272,12 @@ TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
     }
   }
   parse_topology(read(kTopologies + "/s2s-tgw.toml"), "t.toml", "/work");
+  parse_topology("[[node]]\nname = \"a\"\nforward = true\nloopback = [\"10.9.0.1/32\"]\n[[node]]\nname = \"b\"\n"
+                 "[[bridge]]\nnode = \"a\"\nname = \"br0\"\naddresses = [\"10.8.0.1/24\"]\n"
+                 "[[link]]\na = { node = \"a\", device = \"x\", address = \"10.0.0.1/24\", bridge = \"br0\" }\n"
+                 "b = { node = \"b\", device = \"y\", address = \"10.0.0.2/24\", bridge = \"\" }\n"
+                 "[[route]]\nnode = \"b\"\nprefix = \"0.0.0.0/0\"\nvia = \"10.0.0.1\"\n",
+                 "t.toml", "/work");
   test::expect_documents_exactly(topology_schema(), recorder, "t.toml");
 }
 
