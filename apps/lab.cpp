@@ -31,6 +31,8 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
   down                    remove it, whatever state it is in (also after a crash)
   status                  nodes, tunnels, BGP sessions, routes, client connections
   exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
+  extend FRAGMENT         add the nodes, bridges, links and routes of a topology fragment (a file,
+                          or - for stdin) to the lab that is up (a driver's clients, say)
   start NODE NAME -- CMD...
                           start CMD in a node in the background, log in DIR/NAME.log; prints its
                           PID, which `lab down` stops (test drivers start their peers so)
@@ -41,7 +43,7 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
                           the tunnel's ESP at the customer gateway, with its SAs for Wireshark
   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
                           measured failovers under a 1000 pps stream: table, JSON, SVG
-up, down, status, exec and start take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
+up, down, status, exec, extend and start take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
 PIDs; default /run/vpngw-lab/work): test drivers run their own labs beside the user's.
 )";
 
@@ -218,6 +220,31 @@ int start(std::vector<std::string> args) {
   return 0;
 }
 
+// The fragment is read together with the lab's topology (so its links may end at nodes the lab
+// has), may only add wiring, and becomes part of the topology the lab keeps.
+int extend(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  if (args.size() != 1) throw std::runtime_error("vpngw lab extend FRAGMENT (a file, or - for stdin)");
+  const fs::path saved = w.dir / "topology.toml";
+  if (!fs::exists(saved)) throw std::runtime_error("no lab is up in " + w.dir.string() + " (vpngw lab up)");
+  const std::string fragment = args[0] == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : read_text(args[0]);
+  const std::string before = read_text(saved);
+  const auto was = lab::load_topology(saved.string(), w.dir.string());
+  const std::string combined = before + "\n" + fragment;
+  const auto now = lab::parse_topology(combined, saved.string() + " extended by " + args[0], w.dir.string());
+  if (now.hosts.size() != was.hosts.size() || now.subnets.size() != was.subnets.size() || bool(now.s2s) != bool(was.s2s) ||
+      bool(now.client_vpn) != bool(was.client_vpn))
+    throw ConfigError(args[0] + ": a fragment adds [[node]], [[bridge]], [[link]] and [[route]] only");
+  auto tail = [](const auto& all, const auto& old) { return std::vector(all.begin() + long(old.size()), all.end()); };
+  lab::Wiring added{tail(now.wiring.nodes, was.wiring.nodes), tail(now.wiring.bridges, was.wiring.bridges),
+                    tail(now.wiring.veths, was.wiring.veths), tail(now.wiring.routes, was.wiring.routes)};
+  lab::NetworkPlan plan;
+  lab::add_wiring(plan, added);
+  lab::apply_network(plan, w.prefix);
+  write_file(saved, combined);
+  return 0;
+}
+
 int plan(const std::vector<std::string>& args) {
   if (args.size() != 1) throw std::runtime_error("vpngw lab plan TOPOLOGY");
   const auto p = lab::plan_network(lab::load_topology(topology_file(args[0]), "/run/vpngw-lab/work"));
@@ -269,7 +296,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
       std::cout << kUsage;
       return 0;
     }
-    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec" || cmd == "start";
+    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec" || cmd == "start" || cmd == "extend";
     if (needs_root && !is_root()) {
       std::cerr << "vpngw lab: needs root (namespaces, TUN devices)\n";
       return 1;
@@ -279,6 +306,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
     if (cmd == "status") return guarded([&] { Where w = take_where(rest); status(w); return 0; });
     if (cmd == "exec") return guarded([&] { return exec(rest); });
     if (cmd == "start") return guarded([&] { return start(rest); });
+    if (cmd == "extend") return guarded([&] { return extend(rest); });
     if (cmd == "plan") return guarded([&] { return plan(rest); });
     if (cmd == "check") return guarded([&] { return check(rest); });
     if (cmd == "report" || cmd == "capture" || cmd == "failover") {

@@ -32,9 +32,8 @@ now() { date +%s.%N; }
 run_server() {
   local server=$1 rep=$2 i
   local dir=$WORK/$server-$rep
-  mkdir -p "$dir"
-  cp -r "$WORK/pki" "$dir/pki"
   cvpn_create "$CVPN_P" "$dir"
+  cp -r "$WORK/pki" "$dir/pki"
   cvpn_config "$dir/endpoint.toml" true
   if [ "$server" = vpngw ]; then cvpn_start "$VPNGW"; else cvpn_start_openvpn; fi
   for i in $(seq "$HANDSHAKES"); do cvpn_add_client "c$i" "" "$i" >/dev/null 2>&1; done

@@ -1,5 +1,7 @@
-# Library (source it): the Client VPN lab. Stock OpenVPN clients reach a VPC through a vpngw
-# Client VPN endpoint, by its AWS-style DNS name, over a lab "internet".
+# Library for the Client VPN test and bench drivers (source it): the lab `vpngw lab up` builds from
+# lab/topologies/bare/client-vpn.toml, with clients added by `vpngw lab extend` and every process
+# started by `vpngw lab start` (PIDs recorded, logs in the work folder). Stock OpenVPN clients
+# reach a VPC through a vpngw Client VPN endpoint, by its AWS-style DNS name, over a lab "internet".
 #
 #   <P>-c1..cN  clients (openvpn, resolv.conf -> the lab's dnsmasq)  198.51.100.101...
 #        |  veth
@@ -12,44 +14,23 @@
 #   <P>-vpc     VPC host 10.0.1.20/24 (subnet 1) and 10.0.2.20/24 (subnet 2)
 #
 # Authorization in the default endpoint: subnet 1 for every user, subnet 2 only for group
-# "admins". Namespaces are <P>-*; cvpn_down removes them and everything running in them. Root.
-
-source "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
+# "admins". Namespaces are <P>-*; cvpn_down removes them and everything running in them. Root;
+# $CVPN_VPNGW is the binary.
 
 CVPN_NET=198.51.100
-CVPN_INET=${CVPN_INET:-inet}  # the node with the lab internet's DNS (lab/build.sh: net)
+CVPN_TOPOLOGY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/topologies/bare/client-vpn.toml
 
 cvpn_ns() { echo "$CVPN_P-$1"; }
 cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
 
-# cvpn_create P WORK: namespaces, links, the lab internet with its home router, the VPC host.
+# cvpn_create P WORK: the lab, in WORK (new or empty: the lab's folder, where every log goes).
 cvpn_create() {
   CVPN_P=$1 CVPN_WORK=$2
-  local n
-  mkdir -p "$CVPN_WORK"
-  for n in inet cvpn vpc; do ip netns add "$(cvpn_ns $n)"; cvpn_in $n ip link set lo up; done
-  cvpn_in inet ip link add inet0 type bridge
-  cvpn_in inet ip link set inet0 up
-  cvpn_in inet ip addr add "$CVPN_NET.53/24" dev inet0
-  cvpn_in inet ip addr add "$CVPN_NET.254/24" dev inet0  # the clients' home router
-  cvpn_in inet sysctl -qw net.ipv4.ip_forward=1  # full tunnel routes the endpoint via the home router
-  ip link add out0 netns "$(cvpn_ns cvpn)" type veth peer name p-cvpn netns "$(cvpn_ns inet)"
-  cvpn_in inet ip link set p-cvpn master inet0
-  cvpn_in inet ip link set p-cvpn up
-  cvpn_in cvpn ip addr add "$CVPN_NET.1/24" dev out0
-  cvpn_in cvpn ip link set out0 up
-  local s
-  for s in 1 2; do
-    ip link add "v-sub$s" netns "$(cvpn_ns cvpn)" type veth peer name "sub$s" netns "$(cvpn_ns vpc)"
-    cvpn_in cvpn ip link add "br-sub$s" type bridge
-    cvpn_in cvpn ip link set "v-sub$s" master "br-sub$s"
-    cvpn_in cvpn ip link set "v-sub$s" up
-    cvpn_in cvpn ip link set "br-sub$s" up
-    cvpn_in vpc ip addr add "10.0.$s.20/24" dev "sub$s"
-    cvpn_in vpc ip link set "sub$s" up
-  done
+  "$CVPN_VPNGW" lab up "$CVPN_TOPOLOGY" --prefix "$CVPN_P" --dir "$CVPN_WORK" >/dev/null
   CVPN_ENI_BRIDGES="eni0:br-sub1 eni1:br-sub2"
 }
+
+cvpn_lab() { "$CVPN_VPNGW" lab "$1" --prefix "$CVPN_P" --dir "$CVPN_WORK" "${@:2}"; }
 
 # cvpn_config FILE [SPLIT_TUNNEL] [EXTRA_TOML]: the lab's endpoint (PKI in $CVPN_WORK/pki).
 cvpn_config() {
@@ -103,10 +84,8 @@ cvpn_start() {
     "$vpngw" clientvpn pki-init --dir "$CVPN_WORK/pki" --config "$cfg"
   fi
   rm -f "$CVPN_WORK/stats.json"
-  # ip netns exec execs the endpoint: $! is its PID (CVPN_ENDPOINT_PID, for cvpn_stop_endpoint).
-  ip netns exec "$(cvpn_ns cvpn)" "$vpngw" clientvpn serve --config "$cfg" --stats "$CVPN_WORK/stats.json" \
-    --socket "$CVPN_WORK/endpoint.sock" >"$CVPN_WORK/endpoint.log" 2>&1 &
-  CVPN_ENDPOINT_PID=$!
+  CVPN_ENDPOINT_PID=$(cvpn_lab start cvpn endpoint -- "$vpngw" clientvpn serve --config "$cfg" \
+    --stats "$CVPN_WORK/stats.json" --socket "$CVPN_WORK/endpoint.sock")
   local i
   for i in $(seq 50); do [ -s "$CVPN_WORK/stats.json" ] && break; sleep 0.1; done
   [ -s "$CVPN_WORK/stats.json" ] || { echo "vpngw clientvpn serve did not start:" >&2; cat "$CVPN_WORK/endpoint.log" >&2; return 1; }
@@ -120,9 +99,8 @@ cvpn_start() {
 cvpn_dns() {
   local name
   name=$(awk -F"[\"']" '/^id =/ {id=$2} /^region =/ {r=$2} END {print id ".prod.clientvpn." r ".amazonaws.com"}' "$1")
-  cvpn_in "$CVPN_INET" dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
-    --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$name/$CVPN_NET.1" \
-    --pid-file="$CVPN_WORK/dnsmasq.pid" --log-facility="$CVPN_WORK/dnsmasq.log" >/dev/null 2>&1 &
+  CVPN_DNS_PID=$(cvpn_lab start inet dnsmasq -- dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null \
+    --user=root --bind-interfaces --listen-address="$CVPN_NET.53" --address="/$name/$CVPN_NET.1" --pid-file --log-facility=-)
 }
 
 # cvpn_start_openvpn: OpenVPN's own server in the endpoint's place (the benchmark baseline), same
@@ -133,42 +111,32 @@ cvpn_dns() {
 cvpn_start_openvpn() {
   local cfg=$CVPN_WORK/endpoint.toml
   cvpn_in cvpn sysctl -qw net.ipv4.ip_forward=1
-  cvpn_in cvpn ip link add kn0 type veth peer name kn1
-  cvpn_in cvpn ip link set kn1 master br-sub1
-  cvpn_in cvpn ip link set kn1 up
-  cvpn_in cvpn ip addr add 10.0.1.11/24 dev kn0
-  cvpn_in cvpn ip link set kn0 up
+  printf '[[link]]\na = { node = "cvpn", device = "kn0", address = "10.0.1.11/24" }\nb = { node = "cvpn", device = "kn1", bridge = "br-sub1" }\n' |
+    cvpn_lab extend -
   cvpn_in cvpn nft -f - <<'NFT'
 table ip cvpnbench {
   chain postrouting { type nat hook postrouting priority srcnat; oifname "kn0" masquerade; }
 }
 NFT
-  cvpn_in cvpn openvpn --mode server --tls-server --dev ovpns0 --dev-type tun --proto udp --local "$CVPN_NET.1" \
+  cvpn_lab start cvpn openvpn-server -- openvpn --mode server --tls-server --dev ovpns0 --dev-type tun --proto udp --local "$CVPN_NET.1" \
     --port 443 --topology subnet --ifconfig 172.16.0.1 255.255.252.0 --ifconfig-pool 172.16.0.2 172.16.3.254 \
     --push "topology subnet" --push "route-gateway 172.16.0.1" --push "route 10.0.0.0 255.255.0.0" \
     --ca "$CVPN_WORK/pki/ca.crt" --cert "$CVPN_WORK/pki/server.crt" --key "$CVPN_WORK/pki/server.key" \
     --crl-verify "$CVPN_WORK/pki/crl.pem" --dh none --data-ciphers AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305 \
     --keepalive 10 60 --max-clients 1000 --duplicate-cn --connect-freq 100000 1 \
-    --connect-freq-initial 100000 1 --verb 3 --log "$CVPN_WORK/openvpn-server.log" \
-    --writepid "$CVPN_WORK/openvpn-server.pid" >/dev/null 2>&1 &
+    --connect-freq-initial 100000 1 --verb 3 >/dev/null
   local i
   for i in $(seq 50); do grep -q "Initialization Sequence Completed" "$CVPN_WORK/openvpn-server.log" 2>/dev/null && break; sleep 0.1; done
   cvpn_dns "$cfg"
 }
 
-# cvpn_add_client NAME GROUP INDEX: a namespace on the lab internet, a certificate, the exported
-# .ovpn ($CVPN_WORK/NAME.ovpn); the client is not started.
+# cvpn_add_client NAME GROUP INDEX: a node on the lab internet (198.51.100.<100 + INDEX>, default
+# route via the home router: redirect-gateway needs one), a certificate, the exported .ovpn
+# ($CVPN_WORK/NAME.ovpn); the client is not started.
 cvpn_add_client() {
-  local name=$1 group=${2:-} i=$3 ns
-  ns=$(cvpn_ns "$name")
-  ip netns add "$ns"
-  ip netns exec "$ns" ip link set lo up
-  ip link add eth0 netns "$ns" type veth peer name "p-$name" netns "$(cvpn_ns inet)"
-  cvpn_in inet ip link set "p-$name" master inet0
-  cvpn_in inet ip link set "p-$name" up
-  ip netns exec "$ns" ip addr add "$CVPN_NET.$((100 + i))/24" dev eth0
-  ip netns exec "$ns" ip link set eth0 up
-  ip netns exec "$ns" ip route add default via "$CVPN_NET.254"  # a home router; redirect-gateway needs one
+  local name=$1 group=${2:-} i=$3
+  printf '[[node]]\nname = "%s"\n[[link]]\na = { node = "%s", device = "eth0", address = "%s/24" }\nb = { node = "inet", device = "p-%s", bridge = "inet0" }\n[[route]]\nnode = "%s"\nprefix = "0.0.0.0/0"\nvia = "%s.254"\n' \
+    "$name" "$name" "$CVPN_NET.$((100 + i))" "$name" "$name" "$CVPN_NET" | cvpn_lab extend -
   cvpn_client_files "$name" "$group"
 }
 
@@ -183,12 +151,12 @@ cvpn_client_files() {
     --cert "$CVPN_WORK/pki/$name.crt" --key "$CVPN_WORK/pki/$name.key" -o "$CVPN_WORK/$name.ovpn"
 }
 
-# cvpn_connect NAME [openvpn args...]: the stock client with the exported file, in the background.
+# cvpn_connect NAME [openvpn args...]: the stock client with the exported file, in the background
+# (log $CVPN_WORK/NAME.log, PID $CVPN_WORK/NAME.pid).
 cvpn_connect() {
   local name=$1
   shift
-  cvpn_in "$name" openvpn --config "$CVPN_WORK/$name.ovpn" --log "$CVPN_WORK/$name.log" \
-    --writepid "$CVPN_WORK/$name.pid" "$@" >/dev/null 2>&1 &
+  cvpn_lab start "$name" "$name" -- openvpn --config "$CVPN_WORK/$name.ovpn" "$@" >/dev/null
 }
 
 # cvpn_wait_connected NAME SECONDS
@@ -201,11 +169,11 @@ cvpn_wait_connected() {
   return 1
 }
 
-cvpn_down() { netns_remove_prefixed "$CVPN_P"; }
+cvpn_down() { [ -z "${CVPN_WORK:-}" ] || cvpn_lab down >/dev/null; }
 
 # cvpn_stop_endpoint: the endpoint cvpn_start started, and the lab DNS it started, by their PIDs.
 cvpn_stop_endpoint() {
   [ -z "${CVPN_ENDPOINT_PID:-}" ] || kill "$CVPN_ENDPOINT_PID" 2>/dev/null || true
-  [ ! -s "$CVPN_WORK/dnsmasq.pid" ] || kill "$(cat "$CVPN_WORK/dnsmasq.pid")" 2>/dev/null || true
+  [ -z "${CVPN_DNS_PID:-}" ] || kill "$CVPN_DNS_PID" 2>/dev/null || true
   CVPN_ENDPOINT_PID=""
 }

@@ -65,47 +65,7 @@ class Builder {
 
   // ---- the network
 
-  void apply(const NetworkPlan& plan) {
-    for (const auto& n : plan.nodes) create_netns(ns(n));
-    for (const auto& s : plan.sysctls) {
-      EnterNetns in(ns(s.node));
-      write_sysctl(s.key, s.value);
-    }
-    for (const auto& b : plan.bridges) {
-      EnterNetns in(ns(b.node));
-      Netlink nl;
-      nl.add_bridge(b.name);
-      const int index = Netlink::ifindex(b.name);
-      for (const auto& a : b.addresses) nl.add_address(index, a.ip, a.length);
-      nl.set_link_up(index, true);
-    }
-    for (const auto& v : plan.veths) {
-      {
-        NetnsFd far(ns(v.b.node));
-        EnterNetns in(ns(v.a.node));
-        Netlink nl;
-        nl.add_veth(v.a.device, v.b.device, far.fd());
-      }
-      for (const VethEnd* end : {&v.a, &v.b}) {
-        EnterNetns in(ns(end->node));
-        Netlink nl;
-        const int index = Netlink::ifindex(end->device);
-        if (!end->bridge.empty()) nl.set_master(index, Netlink::ifindex(end->bridge));
-        if (end->address) nl.add_address(index, end->address->ip, end->address->length);
-        nl.set_link_up(index, true);
-      }
-    }
-    for (const auto& a : plan.addresses) {
-      EnterNetns in(ns(a.node));
-      Netlink nl;
-      nl.add_address(Netlink::ifindex(a.device), a.address.ip, a.address.length);
-    }
-    for (const auto& r : plan.routes) {
-      EnterNetns in(ns(r.node));
-      Netlink nl;
-      nl.replace_route_via(r.prefix, {r.via}, Netlink::kProtoStatic);
-    }
-  }
+  void apply(const NetworkPlan& plan) { apply_network(plan, o_.prefix); }
 
   // ---- processes and waits
 
@@ -272,6 +232,49 @@ class Builder {
 };
 
 }  // namespace
+
+void apply_network(const NetworkPlan& plan, const std::string& prefix) {
+  auto ns = [&](const std::string& node) { return prefix + "-" + node; };
+  for (const auto& n : plan.nodes) create_netns(ns(n));
+  for (const auto& s : plan.sysctls) {
+    EnterNetns in(ns(s.node));
+    write_sysctl(s.key, s.value);
+  }
+  for (const auto& b : plan.bridges) {
+    EnterNetns in(ns(b.node));
+    Netlink nl;
+    nl.add_bridge(b.name);
+    const int index = Netlink::ifindex(b.name);
+    for (const auto& a : b.addresses) nl.add_address(index, a.ip, a.length);
+    nl.set_link_up(index, true);
+  }
+  for (const auto& v : plan.veths) {
+    {
+      NetnsFd far(ns(v.b.node));
+      EnterNetns in(ns(v.a.node));
+      Netlink nl;
+      nl.add_veth(v.a.device, v.b.device, far.fd());
+    }
+    for (const VethEnd* end : {&v.a, &v.b}) {
+      EnterNetns in(ns(end->node));
+      Netlink nl;
+      const int index = Netlink::ifindex(end->device);
+      if (!end->bridge.empty()) nl.set_master(index, Netlink::ifindex(end->bridge));
+      if (end->address) nl.add_address(index, end->address->ip, end->address->length);
+      nl.set_link_up(index, true);
+    }
+  }
+  for (const auto& a : plan.addresses) {
+    EnterNetns in(ns(a.node));
+    Netlink nl;
+    nl.add_address(Netlink::ifindex(a.device), a.address.ip, a.address.length);
+  }
+  for (const auto& r : plan.routes) {
+    EnterNetns in(ns(r.node));
+    Netlink nl;
+    nl.replace_route_via(r.prefix, {r.via}, Netlink::kProtoStatic);
+  }
+}
 
 void build_lab(const Topology& t, const LabOptions& o, std::ostream& progress) { Builder(t, o, progress).build(); }
 

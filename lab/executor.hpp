@@ -26,6 +26,10 @@ struct LabOptions {
 // for a look (remove_lab takes it away).
 void build_lab(const Topology& t, const LabOptions& o, std::ostream& progress);
 
+// Makes what a plan lists in namespaces PREFIX-<node> (new nodes first); no processes.
+struct NetworkPlan;
+void apply_network(const NetworkPlan& plan, const std::string& prefix);
+
 // Stops the processes the work folder records, then removes every namespace PREFIX-* and what
 // still runs in it, whatever state the lab is in (also after a crash).
 void remove_lab(const std::string& prefix, const std::filesystem::path& work);

@@ -28,7 +28,6 @@ NetworkPlan plan_network(const Topology& t) {
   for (const auto& h : t.hosts) p.nodes.push_back(h.name);
   if (t.client_vpn)
     for (const auto& c : t.client_vpn->clients) p.nodes.push_back(c.name);
-  for (const auto& n : t.wiring.nodes) p.nodes.push_back(n.name);
   for (const auto& n : p.nodes) {
     p.sysctls.push_back({n, "net.ipv4.conf.all.rp_filter", "0"});  // replies may come back another way
     p.sysctls.push_back({n, "net.ipv4.conf.default.rp_filter", "0"});
@@ -84,14 +83,21 @@ NetworkPlan plan_network(const Topology& t) {
       p.routes.push_back({c.name, IpPrefix{IpAddress{}, 0}, v4(kHomeRouter)});  // redirect-gateway needs one
     }
   }
-  for (const auto& n : t.wiring.nodes) {
+  add_wiring(p, t.wiring);
+  return p;
+}
+
+void add_wiring(NetworkPlan& p, const Wiring& w) {
+  for (const auto& n : w.nodes) {
+    p.nodes.push_back(n.name);
+    p.sysctls.push_back({n.name, "net.ipv4.conf.all.rp_filter", "0"});
+    p.sysctls.push_back({n.name, "net.ipv4.conf.default.rp_filter", "0"});
     if (n.forward) p.sysctls.push_back({n.name, "net.ipv4.ip_forward", "1"});
     for (const auto& a : n.loopback) p.addresses.push_back({n.name, "lo", a});
   }
-  p.bridges.insert(p.bridges.end(), t.wiring.bridges.begin(), t.wiring.bridges.end());
-  p.veths.insert(p.veths.end(), t.wiring.veths.begin(), t.wiring.veths.end());
-  p.routes.insert(p.routes.end(), t.wiring.routes.begin(), t.wiring.routes.end());
-  return p;
+  p.bridges.insert(p.bridges.end(), w.bridges.begin(), w.bridges.end());
+  p.veths.insert(p.veths.end(), w.veths.begin(), w.veths.end());
+  p.routes.insert(p.routes.end(), w.routes.begin(), w.routes.end());
 }
 
 }  // namespace vpngw::lab

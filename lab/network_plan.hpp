@@ -36,6 +36,8 @@ struct NetworkPlan {
 };
 
 NetworkPlan plan_network(const Topology& t);
+// What a topology wires itself, added to a plan (also alone: `vpngw lab extend` on a running lab).
+void add_wiring(NetworkPlan& p, const Wiring& w);
 
 // The fixed inside links between the tunnel endpoints and the VPC router.
 inline constexpr std::string_view kTunnel1Link = "100.64.0.1";  // t1's end; the router's is .2

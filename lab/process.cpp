@@ -1,6 +1,7 @@
 #include "lab/process.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,6 +70,9 @@ pid_t start_process(const std::filesystem::path& work, const Launch& launch) {
     const int null = ::open("/dev/null", O_RDONLY);
     if (err == 0 && (::setsid() < 0 || null < 0 || ::dup2(null, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0))
       err = errno;
+    // Nothing else the caller had open goes along: a daemon holding a test runner's pipe would
+    // keep the runner waiting for it.
+    if (err == 0 && ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) err = errno;
     if (err == 0) {
       ::execvp(argv[0], argv.data());
       err = errno;

@@ -20,10 +20,13 @@ ctl() { cvpn_in cvpn "$VPNGW" ctl -s "$WORK/endpoint.sock" "$@"; }
 
 # capture_start IFACE FILE FILTER...: tcpdump on the VPC host, returning once it listens (a fixed
 # sleep is not enough on a busy CI box); capture_stop ends it after its last packet is written.
+# Immediate mode: without it the kernel hands packets over a block (up to a second) at a time, and
+# a capture stopped right after a burst misses its end. `ip netns exec` execs tcpdump, so $! is
+# tcpdump itself, which SIGINT makes flush and exit.
 capture_start() {
   local iface=$1 file=$2
   shift 2
-  cvpn_in vpc tcpdump -U -ni "$iface" -w "$file" "$@" 2>"$file.err" &
+  ip netns exec "$(cvpn_ns vpc)" tcpdump --immediate-mode -U -ni "$iface" -w "$file" "$@" 2>"$file.err" &
   CAPTURE_PID=$!
   local i
   for i in $(seq 100); do grep -q "listening on" "$file.err" 2>/dev/null && return 0; sleep 0.1; done
@@ -31,6 +34,6 @@ capture_start() {
 }
 capture_stop() {
   sleep 0.5
-  kill "$CAPTURE_PID" 2>/dev/null || true
+  kill -INT "$CAPTURE_PID" 2>/dev/null || true
   wait "$CAPTURE_PID" 2>/dev/null || true
 }
