@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -12,6 +15,8 @@
 #include "apps/ctl.hpp"
 #include "apps/guarded.hpp"
 #include "apps/run_script.hpp"
+#include "apps/stream.hpp"
+#include "lab/failover.hpp"
 #include "lab/executor.hpp"
 #include "lab/netns.hpp"
 #include "lab/network_plan.hpp"
@@ -41,10 +46,14 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
   report [--out DIR]      a terminal summary and the page DIR/report.html
   capture TUNNEL [--seconds N] [--out DIR]
                           the tunnel's ESP at the customer gateway, with its SAs for Wireshark
-  failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
-                          measured failovers under a 1000 pps stream: table, JSON, SVG
+  failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--hold S] [--out DIR] [--topology T]
+                          measured failovers under a 1000 pps stream, each in a lab of its own
+                          (default topology s2s; BGP hold S seconds, default 30): table, JSON, SVG
+  failover --running [--label L] [--fault F]
+                          one measurement on the lab that is up (detection as it was built)
 up, down, status, exec, extend and start take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
-PIDs; default /run/vpngw-lab/work): test drivers run their own labs beside the user's.
+PIDs; default /run/vpngw-lab/work, or /run/vpngw-lab/P with another prefix): test drivers run
+their own labs beside the user's.
 )";
 
 // Marks a folder `lab up` made, which a later `lab up` may empty.
@@ -55,25 +64,48 @@ struct Where {
   fs::path dir = "/run/vpngw-lab/work";
 };
 
+// Takes "--name VALUE" out of args; `fallback` when it is not there.
+std::string take_option(std::vector<std::string>& args, const std::string& name, const std::string& fallback) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] != name) continue;
+    std::string value = args[i + 1];
+    args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
+    return value;
+  }
+  return fallback;
+}
+
+bool take_flag(std::vector<std::string>& args, const std::string& name) {
+  const auto it = std::find(args.begin(), args.end(), name);
+  if (it == args.end()) return false;
+  args.erase(it);
+  return true;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string part; std::getline(ss, part, ',');)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
 // Takes --prefix and --dir out of args; what is left are the command's own arguments.
+// Another prefix without --dir gets a folder of its own: a lab's folder holds the PIDs `lab down`
+// stops, and one lab must never stop another's.
 Where take_where(std::vector<std::string>& args) {
   Where w;
-  for (size_t i = 0; i < args.size();) {
-    if ((args[i] == "--prefix" || args[i] == "--dir") && i + 1 < args.size()) {
-      if (args[i] == "--prefix") w.prefix = args[i + 1];
-      else w.dir = fs::absolute(args[i + 1]);
-      args.erase(args.begin() + long(i), args.begin() + long(i) + 2);
-    } else {
-      ++i;
-    }
-  }
+  w.prefix = take_option(args, "--prefix", w.prefix);
+  const std::string dir = take_option(args, "--dir", "");
+  if (!dir.empty()) w.dir = fs::absolute(dir);
+  else if (w.prefix != Where{}.prefix) w.dir = fs::path("/run/vpngw-lab") / w.prefix;
   return w;
 }
 
 bool is_root() { return ::geteuid() == 0; }
 
 std::string topology_file(const std::string& name_or_path) {
-  if (fs::exists(name_or_path)) return fs::absolute(name_or_path).string();
+  if (fs::is_regular_file(name_or_path)) return fs::absolute(name_or_path).string();
   const std::string builtin = find_data_file("lab/topologies/" + name_or_path + ".toml");
   if (!builtin.empty()) return builtin;
   std::string names;
@@ -148,6 +180,14 @@ void status(const Where& w) {
   }
 }
 
+lab::LabOptions lab_options(const Where& w) {
+  lab::LabOptions o;
+  o.prefix = w.prefix;
+  o.work = w.dir;
+  o.vpngw = fs::read_symlink("/proc/self/exe");
+  return o;
+}
+
 int up(std::vector<std::string> args) {
   const Where w = take_where(args);
   if (args.size() > 1) throw std::runtime_error("vpngw lab up [TOPOLOGY] [--prefix P] [--dir DIR]");
@@ -165,12 +205,8 @@ int up(std::vector<std::string> args) {
   fs::copy_file(file, dir / "topology.toml");
   write_file(dir / "topology", file);
   write_file(dir / "lab.env", lab_env(t, w));
-  lab::LabOptions o;
-  o.prefix = w.prefix;
-  o.work = dir;
-  o.vpngw = fs::read_symlink("/proc/self/exe");
   try {
-    lab::build_lab(t, o, std::cout);
+    lab::build_lab(t, lab_options({w.prefix, dir}), std::cout);
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string(e.what()) + "\nvpngw lab up: failed; logs in " + dir.string() +
                              " (vpngw lab down removes what was built)");
@@ -245,6 +281,61 @@ int extend(std::vector<std::string> args) {
   return 0;
 }
 
+std::string timestamped(const std::string& what) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return (fs::current_path() / ("vpngw-" + what + "-" + stamp)).string();
+}
+
+int failover(std::vector<std::string> args) {
+  Where w = take_where(args);
+  const uint32_t pps = uint32_t(std::stoul(take_option(args, "--pps", "1000")));
+  if (take_flag(args, "--running")) {
+    const std::string label = take_option(args, "--label", "failover");
+    const lab::Fault fault = lab::parse_fault(take_option(args, "--fault", "kill"));
+    if (!args.empty()) throw std::runtime_error("vpngw lab failover --running: unknown argument " + args[0]);
+    const auto t = lab::load_topology((w.dir / "topology.toml").string(), w.dir.string());
+    lab::measure_failover(t, lab_options(w), label, fault, pps, std::cout);
+    return 0;
+  }
+  const auto methods = split_commas(take_option(args, "--methods", "bfd,bgp,dpd"));
+  const auto faults = split_commas(take_option(args, "--faults", "kill"));
+  const auto hold = uint16_t(std::stoul(take_option(args, "--hold", "30")));
+  const fs::path out = fs::absolute(take_option(args, "--out", timestamped("failover")));
+  const std::string file = topology_file(take_option(args, "--topology", "s2s"));
+  if (!args.empty()) throw std::runtime_error("vpngw lab failover: unknown argument " + args[0]);
+  for (const auto& f : faults) lab::parse_fault(f);  // every name checked before the first lab
+  fs::create_directories(out);
+  lab::remove_lab(w.prefix, w.dir);  // each run builds its own lab, where the lab of this prefix was
+  std::vector<std::string> runs;
+  for (const auto& m : methods) {
+    for (const auto& f : faults) {
+      std::cout << "== " << m << " / " << f << std::endl;
+      const fs::path dir = out / (m + "-" + f);
+      auto t = lab::load_topology(file, dir.string());
+      lab::set_detection(t, m, hold);
+      fs::remove_all(dir);
+      const lab::LabOptions o = lab_options({w.prefix, dir});
+      try {
+        lab::build_lab(t, o, std::cout);
+        runs.push_back(lab::measure_failover(t, o, m + " / " + f, lab::parse_fault(f), pps, std::cout));
+      } catch (...) {
+        lab::remove_lab(w.prefix, dir);
+        throw;
+      }
+      lab::remove_lab(w.prefix, dir);
+    }
+  }
+  std::cout << "\n";
+  print_stream_report(runs, (out / "failover.json").string(), (out / "failover.svg").string());
+  std::cout << "\ndetect: fault to the customer gateway dropping the tunnel's BGP session; restore: fault to the\n"
+               "end of the longest silence; return: packets lost when the failed tunnel came back.\n"
+            << "written: " << (out / "failover.json").string() << " " << (out / "failover.svg").string()
+            << " (per run: configs and logs in " << out.string() << "/<method>-<fault>/)\n";
+  return 0;
+}
+
 int plan(const std::vector<std::string>& args) {
   if (args.size() != 1) throw std::runtime_error("vpngw lab plan TOPOLOGY");
   const auto p = lab::plan_network(lab::load_topology(topology_file(args[0]), "/run/vpngw-lab/work"));
@@ -296,7 +387,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
       std::cout << kUsage;
       return 0;
     }
-    const bool needs_root = cmd == "up" || cmd == "down" || cmd == "status" || cmd == "exec" || cmd == "start" || cmd == "extend";
+    const bool needs_root = cmd != "plan" && cmd != "check" && cmd != "report" && cmd != "capture";
     if (needs_root && !is_root()) {
       std::cerr << "vpngw lab: needs root (namespaces, TUN devices)\n";
       return 1;
@@ -307,9 +398,10 @@ std::function<int()> add_lab_command(CLI::App& app) {
     if (cmd == "exec") return guarded([&] { return exec(rest); });
     if (cmd == "start") return guarded([&] { return start(rest); });
     if (cmd == "extend") return guarded([&] { return extend(rest); });
+    if (cmd == "failover") return guarded([&] { return failover(rest); });
     if (cmd == "plan") return guarded([&] { return plan(rest); });
     if (cmd == "check") return guarded([&] { return check(rest); });
-    if (cmd == "report" || cmd == "capture" || cmd == "failover") {
+    if (cmd == "report" || cmd == "capture") {
       rest.insert(rest.begin(), cmd);
       return exec_data_script("lab/lab.sh", rest);
     }

@@ -56,6 +56,23 @@ std::string ms(const std::optional<double>& v) {
 
 }  // namespace
 
+void print_stream_report(const std::vector<std::string>& runs, const std::string& json_path, const std::string& svg_path) {
+  std::vector<measure::FailoverReport> reports;
+  for (const auto& spec : runs) reports.push_back(run_report(spec));
+  std::printf("%-28s %8s %8s %6s %5s %7s %10s %11s %9s %8s\n", "run", "sent", "received", "lost", "dup", "reorder",
+              "detect ms", "restore ms", "gap ms", "return");
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : reports) {
+    std::printf("%-28s %8llu %8llu %6llu %5llu %7llu %10s %11s %9.0f %8s\n", r.label.c_str(), (unsigned long long)r.sent,
+                (unsigned long long)r.received, (unsigned long long)r.lost, (unsigned long long)r.duplicates,
+                (unsigned long long)r.reordered, ms(r.detect_ms).c_str(), ms(r.restore_ms).c_str(), r.longest_gap_ms,
+                r.lost_on_return ? std::to_string(*r.lost_on_return).c_str() : "-");
+    j.push_back(measure::to_json(r));
+  }
+  if (!json_path.empty()) std::ofstream(json_path) << j.dump(2) << "\n";
+  if (!svg_path.empty()) std::ofstream(svg_path) << measure::to_svg(reports);
+}
+
 std::function<int()> add_stream_command(CLI::App& app) {
   struct Options {
     std::string to, from, bind = "0.0.0.0", out, stop_file, json, svg;
@@ -103,20 +120,7 @@ std::function<int()> add_stream_command(CLI::App& app) {
         if (!out) throw std::invalid_argument(o->out + ": cannot write");
         std::printf("%zu arrivals, %llu malformed\n", r.arrivals.size(), (unsigned long long)r.malformed);
       } else if (report->parsed()) {
-        std::vector<measure::FailoverReport> reports;
-        for (const auto& spec : o->runs) reports.push_back(run_report(spec));
-        std::printf("%-28s %8s %8s %6s %5s %7s %10s %11s %9s %8s\n", "run", "sent", "received", "lost", "dup", "reorder",
-                    "detect ms", "restore ms", "gap ms", "return");
-        nlohmann::json j = nlohmann::json::array();
-        for (const auto& r : reports) {
-          std::printf("%-28s %8llu %8llu %6llu %5llu %7llu %10s %11s %9.0f %8s\n", r.label.c_str(), (unsigned long long)r.sent,
-                      (unsigned long long)r.received, (unsigned long long)r.lost, (unsigned long long)r.duplicates,
-                      (unsigned long long)r.reordered, ms(r.detect_ms).c_str(), ms(r.restore_ms).c_str(), r.longest_gap_ms,
-                      r.lost_on_return ? std::to_string(*r.lost_on_return).c_str() : "-");
-          j.push_back(measure::to_json(r));
-        }
-        if (!o->json.empty()) std::ofstream(o->json) << j.dump(2) << "\n";
-        if (!o->svg.empty()) std::ofstream(o->svg) << measure::to_svg(reports);
+        print_stream_report(o->runs, o->json, o->svg);
       }
       return 0;
     } catch (const std::exception& e) {

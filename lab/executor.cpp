@@ -47,15 +47,7 @@ class Builder {
  private:
   std::string ns(const std::string& node) const { return o_.prefix + "-" + node; }
 
-  void say(const std::string& line) {
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t secs = std::chrono::system_clock::to_time_t(now);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    out_ << std::put_time(&tm, "%H:%M:%S") << "." << std::setw(3) << std::setfill('0') << ms << std::setfill(' ') << "  " << line
-         << std::endl;
-  }
+  void say(const std::string& line) { progress_line(out_, line); }
 
   static std::string joined(const std::vector<std::string>& v) {
     std::string s;
@@ -232,6 +224,16 @@ class Builder {
 };
 
 }  // namespace
+
+void progress_line(std::ostream& out, const std::string& line) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  out << std::put_time(&tm, "%H:%M:%S") << "." << std::setw(3) << std::setfill('0') << ms << std::setfill(' ') << "  " << line
+      << std::endl;
+}
 
 void apply_network(const NetworkPlan& plan, const std::string& prefix) {
   auto ns = [&](const std::string& node) { return prefix + "-" + node; };

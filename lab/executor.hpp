@@ -34,6 +34,9 @@ void apply_network(const NetworkPlan& plan, const std::string& prefix);
 // still runs in it, whatever state the lab is in (also after a crash).
 void remove_lab(const std::string& prefix, const std::filesystem::path& work);
 
+// "HH:MM:SS.mmm  line": how the lab reports each step.
+void progress_line(std::ostream& out, const std::string& line);
+
 // The management socket of the VPC router a lab with this prefix runs.
 std::string vpc_router_socket(const std::string& prefix);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `vpngw lab report|capture|failover` run this (it passes its own path in VPNGW_BIN); `vpngw lab`
-# builds, removes and shows the lab itself (apps/lab.cpp, lab/executor.cpp). These drive a lab
+# `vpngw lab report|capture` run this (it passes its own path in VPNGW_BIN); `vpngw lab`
+# builds, removes, shows and fails over the lab itself (apps/lab.cpp, lab/). These drive a lab
 # that is up, from the facts `lab up` left in $DIR/lab.env.
 #
 #   report [--out DIR]      a terminal summary and the page DIR/report.html (default ./vpngw-report-*):
@@ -9,16 +9,11 @@
 #   capture TUNNEL [--seconds N] [--out DIR]
 #                           the tunnel's ESP at the customer gateway (tunnel1 or tunnel2; default 10 s)
 #                           as DIR/TUNNEL.pcap, its SAs as Wireshark's esp_sa table, and decode.sh
-#   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--out DIR]
-#                           measured failovers under a 1000 pps stream: table, JSON, SVG (each run
-#                           builds the s2s lab with that detection; a lab that is up is removed)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BIN=${VPNGW_BIN:-$HERE/../build/vpngw}
 P=lab
 DIR=/run/vpngw-lab/work  # the lab `vpngw lab up` builds (its --dir default)
-source "$HERE/s2s.sh"
-source "$HERE/failover.sh"
 
 need_lab() {
   [ -f "$DIR/lab.env" ] || { echo "no lab is up (vpngw lab up)" >&2; exit 1; }
@@ -35,7 +30,7 @@ case $cmd in
     mkdir -p "$out"
     "$BIN" lab status >"$out/status.txt" 2>&1 || true
     [ -n "$LAB_CVPN" ] && "$BIN" ctl -s "$DIR/endpoint.sock" --json connections >"$out/cvpn.json"
-    [ -n "$LAB_S2S" ] && s2s_in "$P" vgw curl -s http://127.0.0.1:9105/metrics | grep '^aws_vpn' >"$out/metrics.txt" || true
+    [ -n "$LAB_S2S" ] && ip netns exec "$P-vgw" curl -s http://127.0.0.1:9105/metrics | grep '^aws_vpn' >"$out/metrics.txt" || true
     python3 "$HERE/report.py" "$out" --text
     python3 "$HERE/report.py" "$out" >"$out/report.html"
     echo "report: $out/report.html"
@@ -60,7 +55,7 @@ case $cmd in
     cgw=$LAB_CGW
     mkdir -p "$out"
     echo "capturing $tunnel (UDP 4500 to $peer at the customer gateway $cgw) for ${seconds}s"
-    s2s_in "$P" cgw timeout "$seconds" tcpdump -U -ni out0 -w "$out/$tunnel.pcap" "udp port 4500 and host $peer" 2>/dev/null || true
+    ip netns exec "$P-cgw" timeout "$seconds" tcpdump -U -ni out0 -w "$out/$tunnel.pcap" "udp port 4500 and host $peer" 2>/dev/null || true
     # The SAs after the capture: the Child SAs it saw are among the last 8 (rekeys included).
     "$BIN" ctl -g "$cgw" ike-esp-sa "$tunnel" >"$out/esp_sa"
     {
@@ -73,34 +68,6 @@ case $cmd in
     chmod +x "$out/decode.sh"
     echo "written: $out/$tunnel.pcap ($(tcpdump -r "$out/$tunnel.pcap" 2>/dev/null | wc -l) packets), $out/esp_sa ($(wc -l <"$out/esp_sa") SAs)"
     echo "decode:  $out/decode.sh          (Wireshark: copy esp_sa to ~/.config/wireshark/esp_sa, enable ESP decryption)"
-    ;;
-  failover)
-    methods=bfd,bgp,dpd faults=kill out=$PWD/vpngw-failover-$(date +%Y%m%d-%H%M%S)
-    while [ $# -gt 0 ]; do
-      case $1 in
-        --methods) methods=$2; shift 2 ;;
-        --faults) faults=$2; shift 2 ;;
-        --out) out=$2; shift 2 ;;
-        *) echo "vpngw lab failover: unknown option $1" >&2; exit 2 ;;
-      esac
-    done
-    mkdir -p "$out"
-    "$BIN" lab down >/dev/null  # each run builds its own lab
-    runs=()
-    for m in ${methods//,/ }; do
-      for f in ${faults//,/ }; do
-        echo "== $m / $f"
-        s2s_failover "$P" "$BIN" "$out/$m-$f" "$m" "$f"
-        runs+=(--run "$(cat "$out/$m-$f/run.spec")")
-        s2s_down "$P"
-      done
-    done
-    echo
-    "$BIN" stream report "${runs[@]}" --json "$out/failover.json" --svg "$out/failover.svg"
-    echo
-    echo "detect: fault to the customer gateway dropping the tunnel's BGP session; restore: fault to the"
-    echo "end of the longest silence; return: packets lost when the failed tunnel came back."
-    echo "written: $out/failover.json $out/failover.svg (per run: configs and logs in $out/<method>-<fault>/)"
     ;;
   *) echo "vpngw lab: unknown command '$cmd'" >&2; exit 2 ;;
 esac

@@ -56,6 +56,10 @@ s2s_ipsec_up() {  # BIN GATEWAY COUNT
   [ "$n" -ge "$3" ]
 }
 
+s2s_active_tunnel() {  # BIN: the tunnel the customer gateway's best path to the VPC takes
+  "$1" ctl -g cgw-1 --json bgp routes | jq -r '.routes[] | select(.prefix == "10.1.0.0/16") | .paths[] | select(.best) | .tunnel'
+}
+
 s2s_vgw_routes() {  # BIN PREFIX: the gateway has a route towards on-prem
   "$1" ctl -s "/run/vpngw/$2-vgw.sock" --json vgw 2>/dev/null | jq -e '.routes | length > 0'
 }

@@ -15,7 +15,6 @@ echo "== building vpngw"
 ./scripts/build.sh vpngw >/dev/null
 BIN=$PWD/build/vpngw
 source lab/s2s.sh
-source lab/failover.sh
 OUT=${DEMO_OUT:-$(mktemp -d /tmp/vpngw-demo.XXXXXX)}
 WORK=/run/vpngw-lab/work
 trap 'echo "== lab down"; "$BIN" lab down' EXIT
@@ -31,7 +30,7 @@ sleep 0.5
 on onprem -- iperf3 -c 10.1.0.10 -t 5 -f m | grep -E "sender|receiver" | tee "$OUT/iperf.txt"
 echo
 echo "== measured failover: BFD inside the tunnels, the active AWS endpoint's outside link cut"
-s2s_failover_measure lab "$BIN" "$WORK" bfd linkdown
+"$BIN" lab failover --running --label "bfd / linkdown" --fault linkdown
 cp "$WORK/arrivals.csv" "$OUT/failover-arrivals.csv"
 sed "s|$WORK/arrivals.csv|$OUT/failover-arrivals.csv|" "$WORK/run.spec" >"$OUT/failover.spec"
 echo

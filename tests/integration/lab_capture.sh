@@ -8,7 +8,6 @@ set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../../lab/s2s.sh"
-source "$HERE/../../lab/failover.sh"
 WORK=$(mktemp -d /tmp/vpngw-capture.XXXXXX)
 cleanup() { "$VPNGW" lab down >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT

@@ -5,7 +5,6 @@ set -euo pipefail
 VPNGW=$(realpath "$1")
 S2S_TEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$S2S_TEST_DIR/../../lab/s2s.sh"
-source "$S2S_TEST_DIR/../../lab/failover.sh"
 WORK=$(mktemp -d "/tmp/vpngw-$S2S_TEST.XXXXXX")
 P="$S2S_TEST$$"
 cleanup() {

@@ -50,8 +50,8 @@ jq -e 'all(.[]; .lost == 0 and .sent > 3000)' "$W/maintenance.json" >/dev/null |
 s2s_down "$P"
 
 echo "== failover: BFD 300 ms x 3, active endpoint SIGKILLed"
-S2S_HOLD=30 s2s_failover "$P" "$VPNGW" "$WORK/bfd" bfd kill
-"$VPNGW" stream report --run "$(cat "$WORK/bfd/run.spec")" --json "$WORK/bfd.json" --svg "$WORK/bfd.svg"
+"$VPNGW" lab failover --methods bfd --faults kill --hold 30 --prefix "$P" --out "$WORK/fo"
+"$VPNGW" stream report --run "$(cat "$WORK/fo/bfd-kill/run.spec")" --json "$WORK/bfd.json" --svg "$WORK/bfd.svg"
 jq -e '.[0] | .restore_ms != null and .restore_ms < 1000' "$WORK/bfd.json" >/dev/null || fail "BFD failover not restored within 1 s"
 jq -e '.[0] | .duplicates == 0 and .lost_on_return == 0 and .lost < 1000' "$WORK/bfd.json" >/dev/null ||
   fail "BFD failover: duplicates, loss on return, or more than 1 s of loss"
@@ -59,16 +59,16 @@ grep -q "<svg" "$WORK/bfd.svg" || fail "no picture"
 s2s_down "$P"
 
 echo "== failover: BGP hold timer 6 s alone, active endpoint SIGSTOPped"
-S2S_HOLD=6 s2s_failover "$P" "$VPNGW" "$WORK/bgp" bgp stop
-"$VPNGW" stream report --run "$(cat "$WORK/bgp/run.spec")" --json "$WORK/bgp.json"
+"$VPNGW" lab failover --methods bgp --faults stop --hold 6 --prefix "$P" --out "$WORK/fo"
+"$VPNGW" stream report --run "$(cat "$WORK/fo/bgp-stop/run.spec")" --json "$WORK/bgp.json"
 jq -e '.[0] | .restore_ms != null and .restore_ms < 7000 and .detect_ms <= 6500' "$WORK/bgp.json" >/dev/null ||
   fail "BGP failover not within the hold time"
 jq -e '.[0] | .duplicates == 0' "$WORK/bgp.json" >/dev/null || fail "duplicates"
 s2s_down "$P"
 
 echo "== failover: IKE DPD alone (AWS's 30 s after 10 s of silence; BGP hold 240 s), active endpoint's link down"
-s2s_failover "$P" "$VPNGW" "$WORK/dpd" dpd linkdown
-"$VPNGW" stream report --run "$(cat "$WORK/dpd/run.spec")" --json "$WORK/dpd.json"
+"$VPNGW" lab failover --methods dpd --faults linkdown --prefix "$P" --out "$WORK/fo"
+"$VPNGW" stream report --run "$(cat "$WORK/fo/dpd-linkdown/run.spec")" --json "$WORK/dpd.json"
 jq -e '.[0] | .restore_ms != null and .detect_ms <= 45000 and .restore_ms < 46000' "$WORK/dpd.json" >/dev/null ||
   fail "DPD failover not within 10 s + DPDTimeoutSeconds"
 jq -e '.[0] | .duplicates == 0 and .lost_on_return == 0' "$WORK/dpd.json" >/dev/null || fail "duplicates or loss on return"

@@ -1,0 +1,189 @@
+#include "lab/failover.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "common/clock.hpp"
+#include "lab/netns.hpp"
+#include "lab/process.hpp"
+#include "runtime/management_server.hpp"
+#include "tun/netlink.hpp"
+
+namespace vpngw::lab {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+nlohmann::json ask(const std::string& socket, const std::string& command) {
+  return management_request(socket, {{"command", command}}, 1000ms);
+}
+
+// The tunnel the customer gateway's best path to the VPC takes ("tunnel1"), empty if none.
+std::string active_tunnel(const std::string& cgw, const IpPrefix& vpc) {
+  const auto answer = ask(cgw, "bgp routes");  // the loop must not range over a temporary's member
+  for (const auto& r : answer["routes"])
+    if (r.value("prefix", "") == vpc.to_string())
+      for (const auto& p : r["paths"])
+        if (p.value("best", false)) return p.value("tunnel", "");
+  return "";
+}
+
+const nlohmann::json* neighbor_on(const nlohmann::json& summary, const std::string& tunnel) {
+  for (const auto& n : summary["neighbors"])
+    if (n.value("tunnel", "") == tunnel) return &n;
+  return nullptr;
+}
+
+size_t established(const std::string& cgw) {
+  size_t n = 0;
+  const auto summary = ask(cgw, "bgp summary");
+  for (const auto& nb : summary["neighbors"]) n += nb.value("state", "") == "Established";
+  return n;
+}
+
+pid_t read_pid(const fs::path& file) {
+  std::ifstream in(file);
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 1) throw std::runtime_error(file.string() + ": no PID");
+  return pid;
+}
+
+void set_outside_link(const std::string& netns, bool up) {
+  EnterNetns in(netns);
+  Netlink nl;
+  nl.set_link_up(Netlink::ifindex("out0"), up);
+}
+
+void wait_child(pid_t pid) {
+  int status;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+Fault parse_fault(const std::string& name) {
+  if (name == "kill") return Fault::kill;
+  if (name == "linkdown") return Fault::linkdown;
+  if (name == "stop") return Fault::stop;
+  throw std::invalid_argument("fault \"" + name + "\": kill, linkdown or stop");
+}
+
+void set_detection(Topology& t, const std::string& method, uint16_t hold_s) {
+  if (!t.s2s) throw std::invalid_argument("a failover needs a lab with a VPN connection");
+  SiteToSite& s = *t.s2s;
+  s.bfd_interval_ms.reset();
+  if (method == "bfd") {
+    s.bfd_interval_ms = 300;
+  } else if (method == "dpd") {
+    hold_s = 240;  // long enough that DPD, not BGP, notices first
+  } else if (method != "bgp") {
+    throw std::invalid_argument("method \"" + method + "\": bfd, bgp or dpd");
+  }
+  s.bgp_hold_time = hold_s;
+  s.bgp_keepalive = uint16_t(hold_s / 3);
+}
+
+std::string measure_failover(const Topology& t, const LabOptions& o, const std::string& label, Fault fault, uint32_t pps,
+                             std::ostream& progress) {
+  if (!t.s2s) throw std::invalid_argument("a failover needs a lab with a VPN connection");
+  const Host* sender = nullptr;
+  const Host* receiver = nullptr;
+  for (const auto& h : t.hosts) {
+    if (h.segment == "lan" && !sender) sender = &h;
+    if (h.segment != "lan" && !receiver) receiver = &h;
+  }
+  if (!sender || !receiver) throw std::invalid_argument("a failover needs an on-prem host and a VPC host in the topology");
+  const std::string cgw = ManagementServer::default_path(t.s2s->customer_gateway);
+  const IpPrefix vpc = t.vpcs.at(0).cidr;
+  const std::string tunnel = active_tunnel(cgw, vpc);
+  if (tunnel.empty()) throw std::runtime_error("the customer gateway has no best path to " + vpc.to_string());
+  const std::string node = "t" + tunnel.substr(tunnel.size() - 1);
+  const std::string node_ns = o.prefix + "-" + node;
+  const std::string faults[] = {"SIGKILL", "its outside link down", "SIGSTOP"};
+  progress_line(progress, "customer gateway sends through " + tunnel + ": failing its AWS endpoint (" + node + ") by " +
+                              faults[int(fault)] + ", " + label);
+
+  const fs::path& w = o.work;
+  for (const char* f : {"stop", "stop-recv", "arrivals.csv"}) fs::remove(w / f);
+  const std::string vpngw = o.vpngw.string(), to = receiver->address.to_string();
+  const pid_t recv = start_process(w, {o.prefix + "-" + receiver->name, "stream-recv",
+                                       {vpngw, "stream", "recv", "--bind", to, "--port", "5201", "--seconds", "600", "--stop-file",
+                                        (w / "stop-recv").string(), "-o", (w / "arrivals.csv").string()}});
+  std::this_thread::sleep_for(300ms);
+  const pid_t send = start_process(w, {o.prefix + "-" + sender->name, "stream-send",
+                                       {vpngw, "stream", "send", "--to", to, "--port", "5201", "--pps", std::to_string(pps), "--seconds",
+                                        "600", "--stop-file", (w / "stop").string()}});
+  std::this_thread::sleep_for(2s);
+
+  const pid_t endpoint = read_pid(w / (node + ".pid"));
+  const int64_t fault_ns = monotonic_ns();
+  switch (fault) {
+    case Fault::kill: ::kill(endpoint, SIGKILL); break;
+    case Fault::linkdown: set_outside_link(node_ns, false); break;
+    case Fault::stop: ::kill(endpoint, SIGSTOP); break;
+  }
+  // Detection: the customer gateway's session over that tunnel leaves Established; the moment
+  // it did, by the gateway's own clock (CLOCK_MONOTONIC, as ours).
+  std::string detect_ns;
+  for (const auto deadline = std::chrono::steady_clock::now() + 120s; std::chrono::steady_clock::now() < deadline;) {
+    const auto summary = ask(cgw, "bgp summary");
+    const auto* n = neighbor_on(summary, tunnel);
+    if (n && n->value("state", "") != "Established") {
+      detect_ns = std::to_string(n->value("last_down_ns", int64_t(0)));
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  progress_line(progress, detect_ns.empty() ? "not detected within 120 s"
+                                            : "detected after " + std::to_string((std::stoll(detect_ns) - fault_ns) / 1'000'000) + " ms");
+  std::this_thread::sleep_for(2s);
+
+  progress_line(progress, "bringing " + node + " back");
+  switch (fault) {
+    case Fault::kill:
+      start_process(w, {node_ns, node, {vpngw, "gateway", "--config", (w / "configs" / (t.s2s->connection + "-" + tunnel + ".toml")).string(),
+                                        "--stats", (w / (node + ".json")).string()}});
+      break;
+    case Fault::linkdown: set_outside_link(node_ns, true); break;
+    case Fault::stop: ::kill(endpoint, SIGCONT); break;
+  }
+  const int64_t recover_ns = monotonic_ns();
+  const auto back_by = std::chrono::steady_clock::now() + 90s;
+  for (;;) {
+    try {
+      if (established(cgw) >= 2) break;
+    } catch (const std::exception&) {
+      // the gateway is busy; ask again
+    }
+    if (std::chrono::steady_clock::now() > back_by) {
+      progress_line(progress, tunnel + "'s BGP session did not come back within 90 s");
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  progress_line(progress, tunnel + " Established again; the customer gateway now sends through " + active_tunnel(cgw, vpc));
+  std::this_thread::sleep_for(3s);
+  std::ofstream(w / "stop").flush();
+  wait_child(send);
+  std::this_thread::sleep_for(500ms);  // the last packets are still on their way
+  std::ofstream(w / "stop-recv").flush();
+  wait_child(recv);
+  std::ifstream sent_log(w / "stream-send.log");
+  uint64_t sent = 0;
+  sent_log >> sent;
+  const std::string spec = label + "," + (w / "arrivals.csv").string() + "," + std::to_string(sent) + "," + std::to_string(fault_ns) +
+                           "," + detect_ns + "," + std::to_string(recover_ns);
+  std::ofstream(w / "run.spec") << spec << "\n";
+  return spec;
+}
+
+}  // namespace vpngw::lab
