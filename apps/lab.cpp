@@ -1,5 +1,6 @@
 #include "apps/lab.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "apps/guarded.hpp"
 #include "apps/run_script.hpp"
 #include "apps/stream.hpp"
+#include "lab/collect.hpp"
 #include "lab/failover.hpp"
 #include "lab/executor.hpp"
 #include "lab/netns.hpp"
@@ -43,9 +45,12 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
                           PID, which `lab down` stops (test drivers start their peers so)
   plan TOPOLOGY           the namespaces, bridges, links and routes a topology makes
   check TOPOLOGY          read a topology file and say what it holds or what is wrong
-  report [--out DIR]      a terminal summary and the page DIR/report.html
+  report [--out DIR]      a terminal summary and the page DIR/report.html (default ./vpngw-report-*):
+                          status, metrics, connections, and what a run left in DIR (the demo's
+                          failover, NAT proofs, authorization)
   capture TUNNEL [--seconds N] [--out DIR]
-                          the tunnel's ESP at the customer gateway, with its SAs for Wireshark
+                          the tunnel's ESP at the customer gateway (tunnel1 or tunnel2; default
+                          10 s) as DIR/TUNNEL.pcap, its SAs as Wireshark's esp_sa table, decode.sh
   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--hold S] [--out DIR] [--topology T]
                           measured failovers under a 1000 pps stream, each in a lab of its own
                           (default topology s2s; BGP hold S seconds, default 30): table, JSON, SVG
@@ -126,14 +131,6 @@ std::string read_text(const fs::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// What the shell drivers (lab/lab.sh's report, capture, failover) read about the lab that is up.
-std::string lab_env(const lab::Topology& t, const Where& w) {
-  std::string s = "LAB_NAME=" + t.name + "\nLAB_PREFIX=" + w.prefix + "\n";
-  s += "LAB_S2S=" + (t.s2s ? t.s2s->kind : "") + "\nLAB_CGW=" + (t.s2s ? t.s2s->customer_gateway : "") + "\n";
-  s += "LAB_CVPN=" + std::string(t.client_vpn ? "1" : "") + "\n";
-  return s;
-}
-
 void status(const Where& w) {
   const fs::path saved = w.dir / "topology.toml";
   if (!fs::exists(saved)) throw std::runtime_error("no lab is up in " + w.dir.string() + " (vpngw lab up)");
@@ -204,7 +201,6 @@ int up(std::vector<std::string> args) {
   write_file(dir / kMarker, "");
   fs::copy_file(file, dir / "topology.toml");
   write_file(dir / "topology", file);
-  write_file(dir / "lab.env", lab_env(t, w));
   try {
     lab::build_lab(t, lab_options({w.prefix, dir}), std::cout);
   } catch (const std::exception& e) {
@@ -230,7 +226,7 @@ int down(std::vector<std::string> args) {
   const Where w = take_where(args);
   lab::remove_lab(w.prefix, w.dir);
   std::error_code ignored;
-  for (const char* f : {"topology", "topology.toml", "lab.env"}) fs::remove(w.dir / f, ignored);
+  for (const char* f : {"topology", "topology.toml"}) fs::remove(w.dir / f, ignored);
   const size_t left = lab::list_netns(w.prefix).size();
   if (left != 0) throw std::runtime_error("lab down: " + std::to_string(left) + " namespaces remain");
   std::cout << "lab down: nothing left\n";
@@ -336,6 +332,82 @@ int failover(std::vector<std::string> args) {
   return 0;
 }
 
+lab::Topology running_lab(const Where& w) {
+  const fs::path saved = w.dir / "topology.toml";
+  if (!fs::exists(saved)) throw std::runtime_error("no lab is up in " + w.dir.string() + " (vpngw lab up)");
+  return lab::load_topology(saved.string(), w.dir.string());
+}
+
+int capture(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  const auto seconds = unsigned(std::stoul(take_option(args, "--seconds", "10")));
+  const fs::path out = fs::absolute(take_option(args, "--out", timestamped("capture")));
+  if (args.size() != 1) throw std::runtime_error("vpngw lab capture TUNNEL [--seconds N] [--out DIR] (tunnel1 or tunnel2)");
+  const auto t = running_lab(w);
+  if (!t.s2s) throw std::runtime_error("vpngw lab capture: the lab up has no VPN connection");
+  std::cout << "capturing " << args[0] << " (UDP 4500 at the customer gateway " << t.s2s->customer_gateway << ") for " << seconds
+            << "s" << std::endl;
+  const auto c = lab::capture_tunnel(t, w.prefix, args[0], seconds, out);
+  std::cout << "written: " << c.pcap.string() << " (" << c.packets << " packets), " << c.esp_sa.string() << " (" << c.sas << " SAs)\n"
+            << "decode:  " << c.decode.string() << "          (Wireshark: copy esp_sa to ~/.config/wireshark/esp_sa, enable ESP decryption)\n";
+  return 0;
+}
+
+// Runs `fill` in a child whose stdout and stderr go to `path` (the printers write with printf).
+void to_file(const fs::path& path, const std::function<void()>& fill) {
+  std::cout.flush();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!std::freopen(path.c_str(), "w", stdout)) ::_exit(1);
+    ::dup2(::fileno(stdout), 2);
+    try {
+      fill();
+    } catch (const std::exception& e) {
+      std::printf("%s\n", e.what());
+    }
+    std::cout.flush();
+    std::fflush(stdout);
+    ::_exit(0);
+  }
+  int status;
+  ::waitpid(pid, &status, 0);
+}
+
+int run_python(const std::vector<std::string>& argv, const fs::path& stdout_file) {
+  std::cout.flush();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!stdout_file.empty() && !std::freopen(stdout_file.c_str(), "w", stdout)) ::_exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int report(std::vector<std::string> args) {
+  const Where w = take_where(args);
+  const fs::path out = fs::absolute(take_option(args, "--out", timestamped("report")));
+  if (!args.empty()) throw std::runtime_error("vpngw lab report [--out DIR]");
+  const auto t = running_lab(w);
+  fs::create_directories(out);
+  to_file(out / "status.txt", [&] { status(w); });
+  if (t.client_vpn)
+    write_file(out / "cvpn.json", management_request((w.dir / "endpoint.sock").string(), {{"command", "connections"}}).dump(2) + "\n");
+  if (t.s2s) write_file(out / "metrics.txt", lab::vpc_router_metrics(w.prefix, lab::LabOptions{}.vgw_metrics_port));
+  const std::string script = find_data_file("lab/report.py");
+  if (script.empty()) throw std::runtime_error("lab/report.py not found (VPNGW_DATA_DIR, the install's share/vpngw)");
+  if (run_python({"python3", script, out.string(), "--text"}, {}) != 0 ||
+      run_python({"python3", script, out.string()}, out / "report.html") != 0)
+    throw std::runtime_error("report.py failed on " + out.string());
+  std::cout << "report: " << (out / "report.html").string() << "\n";
+  return 0;
+}
+
 int plan(const std::vector<std::string>& args) {
   if (args.size() != 1) throw std::runtime_error("vpngw lab plan TOPOLOGY");
   const auto p = lab::plan_network(lab::load_topology(topology_file(args[0]), "/run/vpngw-lab/work"));
@@ -387,7 +459,7 @@ std::function<int()> add_lab_command(CLI::App& app) {
       std::cout << kUsage;
       return 0;
     }
-    const bool needs_root = cmd != "plan" && cmd != "check" && cmd != "report" && cmd != "capture";
+    const bool needs_root = cmd != "plan" && cmd != "check";
     if (needs_root && !is_root()) {
       std::cerr << "vpngw lab: needs root (namespaces, TUN devices)\n";
       return 1;
@@ -401,10 +473,8 @@ std::function<int()> add_lab_command(CLI::App& app) {
     if (cmd == "failover") return guarded([&] { return failover(rest); });
     if (cmd == "plan") return guarded([&] { return plan(rest); });
     if (cmd == "check") return guarded([&] { return check(rest); });
-    if (cmd == "report" || cmd == "capture") {
-      rest.insert(rest.begin(), cmd);
-      return exec_data_script("lab/lab.sh", rest);
-    }
+    if (cmd == "capture") return guarded([&] { return capture(rest); });
+    if (cmd == "report") return guarded([&] { return report(rest); });
     std::cerr << "vpngw lab: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
   };

@@ -1,5 +1,5 @@
-// `vpngw lab ...` hands over to lab/lab.sh except `lab plan` and `lab check` (topology files, read
-// here); `vpngw bench ...` hands over to bench/run.sh.
+// `vpngw lab ...`: the CLI of lab/ (topologies read, planned, built, extended, measured, captured,
+// reported, removed); `vpngw bench ...` hands over to bench/run.sh.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -1,5 +1,5 @@
-// `vpngw lab` and `vpngw bench` hand over to scripts (lab/lab.sh, bench/run.sh): namespaces and
-// processes are their business, and they drive only the public vpngw commands. The scripts and
+// `vpngw bench` hands over to a script (bench/run.sh), which drives only the public vpngw
+// commands. The scripts and
 // the built-in topologies are data files, found next to an installed binary (`cmake --install`
 // puts them in PREFIX/share/vpngw) or in the source tree a build-tree binary came from.
 #pragma once
@@ -9,7 +9,7 @@
 
 namespace vpngw {
 
-// The path of a data file (e.g. "lab/lab.sh"), looked up in $VPNGW_DATA_DIR, $VPNGW_SOURCE_DIR,
+// The path of a data file (e.g. "lab/report.py"), looked up in $VPNGW_DATA_DIR, $VPNGW_SOURCE_DIR,
 // PREFIX/share/vpngw of this binary, and the tree it was built from; empty when none has it.
 std::string find_data_file(const std::string& relative_path);
 
