@@ -55,11 +55,11 @@ struct Service::Impl {
     PeerConfig cfg;
     Session session;
     udp::socket tx;
-    asio::steady_timer tx_timer, detect_timer;
+    asio::steady_timer timer;  // at the session's next deadline
     uint64_t tx_packets = 0, rx_packets = 0, ups = 0, downs = 0;
     int64_t last_change_ms = 0;
     Peer(asio::io_context& io, PeerConfig c, SessionConfig sc, uint32_t discr, uint64_t seed)
-        : cfg(std::move(c)), session(sc, discr, seed), tx(io), tx_timer(io), detect_timer(io) {}
+        : cfg(std::move(c)), session(sc, discr, seed), tx(io), timer(io) {}
   };
 
   asio::io_context& io;
@@ -83,20 +83,18 @@ struct Service::Impl {
     }
   }
 
-  void changed(Peer& p, const std::optional<Transition>& t) {
-    if (!t) return;
+  void changed(Peer& p, const Transition& t) {
     p.last_change_ms = monotonic_ns() / 1'000'000;
-    if (t->to == State::up) ++p.ups;
-    if (t->from == State::up) ++p.downs;
-    const auto level = t->from == State::up ? spdlog::level::warn : spdlog::level::info;
-    spdlog::log(level, "bfd {} ({}): {} -> {} ({})", p.cfg.name, p.cfg.remote.to_string(), to_string(t->from),
-                to_string(t->to), to_string(t->diag));
-    listener(p.cfg, *t);
-    arm_tx(p);
+    if (t.to == State::up) ++p.ups;
+    if (t.from == State::up) ++p.downs;
+    const auto level = t.from == State::up ? spdlog::level::warn : spdlog::level::info;
+    spdlog::log(level, "bfd {} ({}): {} -> {} ({})", p.cfg.name, p.cfg.remote.to_string(), to_string(t.from),
+                to_string(t.to), to_string(t.diag));
+    listener(p.cfg, t);
   }
 
-  void send(Peer& p) {
-    const auto bytes = serialize(p.session.transmit(monotonic_ns()));
+  void send(Peer& p, const ControlPacket& packet) {
+    const auto bytes = serialize(packet);
     const sockaddr_in to = to_sockaddr_v4(p.cfg.remote, port);
     if (::sendto(p.tx.native_handle(), bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) > 0)
       ++p.tx_packets;
@@ -104,23 +102,23 @@ struct Service::Impl {
       ++drops["tx_error"];
   }
 
-  void arm_tx(Peer& p) {
+  // After every call into the session: its packets out, its transitions to the listener, the timer
+  // at its next deadline.
+  void pump(Peer& p) {
+    for (const auto& packet : p.session.take_outgoing())
+      if (p.tx.is_open()) send(p, packet);
+    for (const auto& t : p.session.take_events()) changed(p, t);
     if (stopped) return;
-    p.tx_timer.expires_at(at(p.session.next_tx_ns()));
-    p.tx_timer.async_wait([this, &p](const boost::system::error_code& ec) {
+    const int64_t deadline = p.session.next_deadline();
+    if (deadline == Session::kNever) {
+      p.timer.cancel();
+      return;
+    }
+    p.timer.expires_at(at(deadline));
+    p.timer.async_wait([this, &p](const boost::system::error_code& ec) {
       if (ec || stopped) return;
-      send(p);
-      arm_tx(p);
-    });
-  }
-
-  void arm_detect(Peer& p) {
-    const int64_t deadline = p.session.detection_deadline_ns();
-    if (deadline == 0) return;
-    p.detect_timer.expires_at(at(deadline));
-    p.detect_timer.async_wait([this, &p](const boost::system::error_code& ec) {
-      if (ec || stopped) return;
-      changed(p, p.session.expire(monotonic_ns()));
+      p.session.update_timers(monotonic_ns());
+      pump(p);
     });
   }
 
@@ -173,10 +171,8 @@ struct Service::Impl {
       return;
     }
     ++peer->rx_packets;
-    const bool final_was_due = peer->session.next_tx_ns() == 0;
-    changed(*peer, peer->session.receive(pkt, monotonic_ns()));
-    arm_detect(*peer);
-    if (!final_was_due && peer->session.next_tx_ns() == 0) arm_tx(*peer);  // a Final goes out now
+    peer->session.receive(pkt, monotonic_ns());
+    pump(*peer);
   }
 };
 
@@ -190,7 +186,7 @@ void Service::start() {
   m.rx.assign(udp::v4(), open_udp(IpAddress::v4_from_host_order(0), m.port, false));
   for (auto& p : m.peers) {
     p->tx.assign(udp::v4(), open_udp(p->cfg.local, 49152, true));
-    m.arm_tx(*p);
+    m.pump(*p);  // the first packet is due at once
   }
   m.receive();
   spdlog::info("bfd: {} session(s), {} ms x {}", m.peers.size(), m.cfg.desired_min_tx_us / 1000, int(m.cfg.detect_mult));
@@ -199,16 +195,15 @@ void Service::start() {
 void Service::stop() {
   auto& m = *impl_;
   if (m.stopped) return;
-  for (auto& p : m.peers) {
-    p->session.admin_down();
-    if (p->tx.is_open()) m.send(*p);
-  }
   m.stopped = true;
+  for (auto& p : m.peers) {
+    p->session.admin_down(monotonic_ns());
+    m.pump(*p);  // the AdminDown packet; no timer is armed once stopped
+  }
   boost::system::error_code ec;
   m.rx.close(ec);
   for (auto& p : m.peers) {
-    p->tx_timer.cancel();
-    p->detect_timer.cancel();
+    p->timer.cancel();
     p->tx.close(ec);
   }
 }

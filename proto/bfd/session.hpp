@@ -1,12 +1,16 @@
-// One BFD session in asynchronous mode (RFC 5880 section 6), I/O-free: the runner feeds it parsed
-// packets and the time, asks when to transmit next and when detection expires, and gets the state
-// transitions back. Slow start as RFC 5880 6.8.3 asks (1 s between packets until Up), then the
-// configured rate announced through a Poll sequence. No authentication, no demand mode, no echo.
+// One BFD session in asynchronous mode (RFC 5880 section 6), I/O-free and driven like every
+// protocol core here: fed parsed packets with `now` (receive), fired with `now` (update_timers:
+// detection expiry, the periodic packet), asked for the next deadline, and emptied of the packets
+// to send (take_outgoing) and the state transitions (take_events). Slow start as RFC 5880 6.8.3
+// asks (1 s between packets until Up), then the configured rate announced through a Poll
+// sequence. No authentication, no demand mode, no echo.
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <limits>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "proto/bfd/packet.hpp"
 
@@ -26,19 +30,23 @@ struct Transition {
 class Session {
  public:
   static constexpr uint32_t kSlowTxUs = 1'000'000;  // while not Up (RFC 5880 6.8.3)
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
   Session(SessionConfig cfg, uint32_t my_discriminator, uint64_t seed = 1);
 
-  // A packet for this session (already parsed and matched); may change state.
-  std::optional<Transition> receive(const ControlPacket& p, int64_t now_ns);
-  // Called when detection_deadline_ns() has passed: the session goes Down.
-  std::optional<Transition> expire(int64_t now_ns);
-  // Administrative shutdown: the peer sees AdminDown and takes its session down.
-  std::optional<Transition> admin_down();
+  // A packet for this session (already parsed and matched); may change state. A Poll is answered
+  // with a Final at once, and becoming Up is announced at once.
+  void receive(const ControlPacket& p, int64_t now_ns);
+  // Detection expiry (the session goes Down) and the periodic packet, whichever is due at `now`.
+  void update_timers(int64_t now_ns);
+  // When update_timers next has work: the next periodic packet or the detection deadline.
+  int64_t next_deadline() const;
+  // Administrative shutdown: the AdminDown packet goes out at once; the peer takes its session down.
+  void admin_down(int64_t now_ns);
 
-  // The next packet to transmit and when: a Final answers a Poll at once, otherwise periodic.
-  int64_t next_tx_ns() const { return final_due_ ? 0 : next_tx_ns_; }
-  ControlPacket transmit(int64_t now_ns);  // builds the packet and schedules the next one
+  std::vector<ControlPacket> take_outgoing() { return std::exchange(outgoing_, {}); }
+  std::vector<Transition> take_events() { return std::exchange(events_, {}); }
+
   int64_t detection_deadline_ns() const { return detection_deadline_ns_; }  // 0: not running
 
   State state() const { return state_; }
@@ -49,7 +57,10 @@ class Session {
   uint64_t tx_interval_us() const;
 
  private:
-  std::optional<Transition> set_state(State s, Diag d);
+  void set_state(State s, Diag d);
+  void expire(int64_t now_ns);
+  void transmit(int64_t now_ns);  // queues the packet and schedules the next one
+  void send_due(int64_t now_ns);  // a Final or an announcement that cannot wait
   uint32_t desired_min_tx_us() const { return state_ == State::up ? cfg_.desired_min_tx_us : std::max(cfg_.desired_min_tx_us, kSlowTxUs); }
 
   SessionConfig cfg_;
@@ -66,6 +77,8 @@ class Session {
   int64_t next_tx_ns_ = 0;
   int64_t detection_deadline_ns_ = 0;
   std::minstd_rand rng_;
+  std::vector<ControlPacket> outgoing_;
+  std::vector<Transition> events_;
 };
 
 }  // namespace vpngw::bfd

@@ -34,7 +34,7 @@ void Session::connected(int64_t now) {
   o.caps.route_refresh = true;
   o.caps.families = cfg_.families;
   state_ = State::open_sent;
-  h_.send(encode_open(o));
+  outgoing_.push_back(encode_open(o));
   hold_at_ = now + kOpenSentHoldNs;
 }
 
@@ -74,16 +74,16 @@ void Session::handle(Message&& m, int64_t now) {
     case State::open_confirm:
       if (std::holds_alternative<Keepalive>(m)) {
         state_ = State::established;
-        h_.established(neg_);
+        events_.push_back(SessionUp{neg_});
       } else {
         unexpected(std::holds_alternative<Open>(m) ? "OPEN" : "UPDATE or ROUTE-REFRESH");
       }
       break;
     case State::established:
-      if (auto* u = std::get_if<Update>(&m)) h_.update_received(std::move(*u));
+      if (auto* u = std::get_if<Update>(&m)) events_.push_back(UpdateReceived{std::move(*u)});
       else if (auto* rr = std::get_if<RouteRefresh>(&m)) {
         if (neg_.route_refresh && std::find(neg_.families.begin(), neg_.families.end(), rr->family) != neg_.families.end())
-          h_.refresh_requested(rr->family);
+          events_.push_back(RefreshRequested{rr->family});
       } else if (std::holds_alternative<Open>(m)) {
         unexpected("OPEN");
       }
@@ -112,9 +112,9 @@ void Session::on_open(const Open& o, int64_t now) {
   neg_.families.clear();
   for (const auto& f : cfg_.families)
     if (std::find(theirs.begin(), theirs.end(), f) != theirs.end()) neg_.families.push_back(f);
-  if (!h_.open_received(o)) return;
+  if (check_ && !check_(o)) return;
   state_ = State::open_confirm;
-  h_.send(encode_keepalive());
+  outgoing_.push_back(encode_keepalive());
   hold_at_ = kNever;
   restart_hold(now);
   restart_keepalive(now);
@@ -127,14 +127,14 @@ void Session::update_timers(int64_t now) {
     return;
   }
   if (now >= keepalive_at_ && (state_ == State::open_confirm || state_ == State::established)) {
-    h_.send(encode_keepalive());
+    outgoing_.push_back(encode_keepalive());
     restart_keepalive(now);
   }
 }
 
 void Session::send_established(std::vector<uint8_t> bytes, int64_t now) {
   if (state_ != State::established) return;
-  h_.send(std::move(bytes));
+  outgoing_.push_back(std::move(bytes));
   restart_keepalive(now);
 }
 
@@ -145,7 +145,7 @@ void Session::fail(const BgpError& e) {
 void Session::shutdown(ErrorCode code, uint8_t subcode, const std::string& reason, std::vector<uint8_t> data) {
   if (state_ == State::idle) return;
   last_error_ = "sent: " + error_name(code, subcode);
-  h_.send(encode_notification(Notification{code, subcode, std::move(data)}));
+  outgoing_.push_back(encode_notification(Notification{code, subcode, std::move(data)}));
   finish("sent NOTIFICATION " + error_name(code, subcode) + ": " + reason);
 }
 
@@ -157,8 +157,7 @@ void Session::connection_lost(const std::string& why) {
 void Session::finish(const std::string& reason) {
   state_ = State::idle;
   hold_at_ = keepalive_at_ = kNever;
-  h_.close();
-  h_.down(reason);
+  events_.push_back(SessionDown{reason});
 }
 
 void Session::restart_hold(int64_t now) {

@@ -1,9 +1,14 @@
 // The BGP finite state machine for one TCP connection (RFC 4271 section 8), with no I/O and its
-// timers inside: it is fed bytes with `now` and fired with `now` (update_timers), says when it next
-// needs that (next_deadline: the hold timer, the jittered keepalive), and answers through a
-// SessionHandler (send these bytes, the session is up, here is an UPDATE, the session is down).
-// `now` is CLOCK_MONOTONIC nanoseconds. Tests drive it with byte buffers and a fake clock; the
-// speaker (speaker.hpp) connects it to a Boost.Asio socket and one timer armed at the deadline.
+// timers inside, driven like every protocol core here: fed bytes with `now` (receive), fired with
+// `now` (update_timers), asked when it next needs that (next_deadline: the hold timer, the
+// jittered keepalive), and emptied of what to send (take_outgoing) and what happened (take_events:
+// up, an UPDATE, a ROUTE-REFRESH, down). `now` is CLOCK_MONOTONIC nanoseconds. Tests drive it
+// with byte buffers and a fake clock; the speaker (speaker.hpp) connects it to a Boost.Asio socket
+// and one timer armed at the deadline.
+//
+// One decision it cannot make alone is asked for while it runs: whether a peer's OPEN may proceed
+// when another connection to the same peer exists (RFC 4271 6.8), which only the owner of both
+// connections knows (OpenCheck).
 //
 // The states before a connection exists (Idle, Connect, Active) and connection collisions belong to
 // the peer that owns the connections (speaker.cpp); a Session starts when TCP is up.
@@ -11,9 +16,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "proto/bgp/message.hpp"
@@ -44,21 +52,26 @@ struct Negotiated {
   std::vector<Family> families;
 };
 
-class SessionHandler {
- public:
-  virtual ~SessionHandler() = default;
-  virtual void send(std::vector<uint8_t> bytes) = 0;
-  // Close the TCP connection once queued bytes are written (a NOTIFICATION usually precedes it).
-  virtual void close() = 0;
-  // The peer's OPEN arrived: the owner may resolve a collision (RFC 4271 6.8). Returning false means
-  // the owner dropped this connection (it has already called Session::shutdown()).
-  virtual bool open_received(const Open&) { return true; }
-  virtual void established(const Negotiated&) = 0;
-  virtual void update_received(Update&& u) = 0;
-  virtual void refresh_requested(Family) {}
-  // The session ended: NOTIFICATION sent or received, TCP lost, or shut down. Called once.
-  virtual void down(const std::string& reason) = 0;
+// What happened, in order (take_events).
+struct SessionUp {
+  Negotiated negotiated;
 };
+struct UpdateReceived {
+  Update update;
+};
+struct RefreshRequested {
+  Family family;
+};
+// The session ended (NOTIFICATION sent or received, TCP lost, shut down), once per session: close
+// the connection after writing what take_outgoing gave (a NOTIFICATION usually).
+struct SessionDown {
+  std::string reason;
+};
+using SessionEvent = std::variant<SessionUp, UpdateReceived, RefreshRequested, SessionDown>;
+
+// The peer's OPEN passed the FSM's checks: may the session go on? False means the owner shut this
+// session down itself (collision resolution, RFC 4271 6.8). Empty: always.
+using OpenCheck = std::function<bool(const Open&)>;
 
 class Session {
  public:
@@ -66,8 +79,8 @@ class Session {
   // RFC 4271 8: the hold timer in OpenSent is "a large value"; 4 minutes is suggested.
   static constexpr int64_t kOpenSentHoldNs = 240'000'000'000;
 
-  Session(const SessionConfig& cfg, SessionHandler& handler)
-      : cfg_(cfg), h_(handler), jitter_(cfg.jitter_seed) {}
+  explicit Session(const SessionConfig& cfg, OpenCheck check = {})
+      : cfg_(cfg), check_(std::move(check)), jitter_(cfg.jitter_seed) {}
 
   // TCP is up (either direction): send OPEN, wait in OpenSent.
   void connected(int64_t now);
@@ -82,6 +95,10 @@ class Session {
   void connection_lost(const std::string& why);
   // UPDATE, ROUTE-REFRESH and the like once Established; restarts the keepalive timer.
   void send_established(std::vector<uint8_t> bytes, int64_t now);
+
+  // The messages to write, in order, one buffer each; and what happened since the last call.
+  std::vector<std::vector<uint8_t>> take_outgoing() { return std::exchange(outgoing_, {}); }
+  std::vector<SessionEvent> take_events() { return std::exchange(events_, {}); }
 
   State state() const { return state_; }
   const Negotiated& negotiated() const { return neg_; }
@@ -98,7 +115,9 @@ class Session {
   void restart_keepalive(int64_t now);
 
   SessionConfig cfg_;
-  SessionHandler& h_;
+  OpenCheck check_;
+  std::vector<std::vector<uint8_t>> outgoing_;
+  std::vector<SessionEvent> events_;
   State state_ = State::idle;
   Negotiated neg_;
   std::vector<uint8_t> buffer_;

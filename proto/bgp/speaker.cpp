@@ -130,26 +130,33 @@ struct Speaker::Impl {
   void report(const BestChange& c);
 };
 
-class Speaker::Connection : public SessionHandler, public std::enable_shared_from_this<Connection> {
+// The Asio shell of one Session: bytes from the socket and the timer's deadline go in, and after
+// every call pump() writes what the session wants sent and hands what happened to the peer.
+class Speaker::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Impl& impl, Peer& peer, bool outgoing, tcp::socket socket, const SessionConfig& scfg)
-      : impl_(impl), peer_(peer), outgoing_(outgoing), socket_(std::move(socket)), session_(seeded(scfg, impl.rng()), *this),
-        timer_(impl.io, [this] {
-          session_.update_timers(monotonic_ns());
-          sync_timer();
-        }) {}
+  Connection(Impl& impl, Peer& peer, bool outgoing, tcp::socket socket, const SessionConfig& scfg);
 
   void start() {
     session_.connected(monotonic_ns());
-    sync_timer();
+    pump();
     read();
   }
   // An UPDATE or END-OF-RIB once Established (restarts the keepalive timer).
   void send_established(std::vector<uint8_t> bytes) {
     session_.send_established(std::move(bytes), monotonic_ns());
-    sync_timer();
+    pump();
   }
-  Session& session() { return session_; }
+  // A NOTIFICATION and the end of the session.
+  void shutdown(ErrorCode code, uint8_t subcode, const std::string& reason, std::vector<uint8_t> data = {}) {
+    session_.shutdown(code, subcode, reason, std::move(data));
+    pump();
+  }
+  // The path is gone: the session ends without a NOTIFICATION.
+  void lost(const std::string& why) {
+    session_.connection_lost(why);
+    pump();
+  }
+  const Session& session() const { return session_; }
   bool outgoing() const { return outgoing_; }
   tcp::socket& socket() { return socket_; }
   std::optional<IpAddress> local_address() const {
@@ -159,37 +166,48 @@ class Speaker::Connection : public SessionHandler, public std::enable_shared_fro
     return from_asio(ep.address());
   }
 
-  // SessionHandler
-  void send(std::vector<uint8_t> bytes) override {
+ private:
+  // What the session produced since the last call: its messages onto the socket, then its events
+  // to the peer. A peer's handler may call the session again (exports once up), so this runs until
+  // both are empty. The connection may be released by the peer meanwhile: `self` keeps it.
+  void pump() {
+    auto self = shared_from_this();
+    for (;;) {
+      for (auto& m : session_.take_outgoing()) send(std::move(m));
+      auto events = session_.take_events();
+      if (events.empty()) break;
+      for (auto& e : events) std::visit([&](auto& ev) { on_event(ev); }, e);
+    }
+    timer_.arm_at(closing_ ? Session::kNever : session_.next_deadline());
+  }
+  void on_event(SessionUp&);
+  void on_event(UpdateReceived& e);
+  void on_event(RefreshRequested& e);
+  void on_event(SessionDown& e);
+
+  void send(std::vector<uint8_t> bytes) {
     if (closed_) return;
     queue_.push_back(std::move(bytes));
     if (!writing_) write_next();
   }
-  void close() override {
+  // Closes the TCP connection once queued bytes are written.
+  void close() {
     closing_ = true;
-    timer_.arm_at(Session::kNever);
     if (!writing_) shut();
   }
-  bool open_received(const Open& o) override;
-  void established(const Negotiated&) override;
-  void update_received(Update&& u) override;
-  void refresh_requested(Family f) override;
-  void down(const std::string& reason) override;
 
- private:
   void read() {
     socket_.async_read_some(asio::buffer(rbuf_), [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
       if (self->closed_) return;
       if (ec) {
-        self->session_.connection_lost(ec == asio::error::eof ? "closed by the peer" : ec.message());
+        self->lost(ec == asio::error::eof ? "closed by the peer" : ec.message());
         return;
       }
       self->session_.receive(std::span<const uint8_t>(self->rbuf_.data(), n), monotonic_ns());
-      self->sync_timer();
+      self->pump();
       if (!self->closed_) self->read();
     });
   }
-  void sync_timer() { timer_.arm_at(session_.next_deadline()); }
   static SessionConfig seeded(SessionConfig c, uint64_t seed) {
     c.jitter_seed = seed;
     return c;
@@ -202,7 +220,7 @@ class Speaker::Connection : public SessionHandler, public std::enable_shared_fro
                         if (self->closed_) return;
                         self->queue_.pop_front();
                         if (ec) {
-                          self->session_.connection_lost("write: " + ec.message());
+                          self->lost("write: " + ec.message());
                           self->shut();
                           return;
                         }
@@ -256,7 +274,7 @@ class Speaker::Peer {
     stopped_ = true;
     retry_.cancel();
     for (auto* c : {out_.get(), in_.get()})
-      if (c) c->session().shutdown(ErrorCode::cease, cease_sub::admin_shutdown, "gateway shutting down");
+      if (c) c->shutdown(ErrorCode::cease, cease_sub::admin_shutdown, "gateway shutting down");
   }
 
   // The path to the neighbour is gone (its tunnel went down, or BFD says so): drop the session now
@@ -265,12 +283,12 @@ class Speaker::Peer {
   void path_down(const std::string& why) {
     auto out = out_, in = in_;  // on_down may release them
     for (auto* c : {out.get(), in.get()})
-      if (c) c->session().connection_lost(why);
+      if (c) c->lost(why);
   }
 
   void reset() {
     admin_idle_ = false;
-    if (up_) up_->session().shutdown(ErrorCode::cease, cease_sub::admin_reset, "reset by the operator");
+    if (up_) up_->shutdown(ErrorCode::cease, cease_sub::admin_reset, "reset by the operator");
     else if (!cfg_.passive && !out_) connect();
     state_ = State::active;
   }
@@ -301,7 +319,7 @@ class Speaker::Peer {
     if (other->session().state() == State::established) loser = &conn;
     else loser = impl_.router_id < open.bgp_id ? out_.get() : in_.get();
     spdlog::info("bgp {}: connection collision, closing the {} connection", cfg_.name, loser->outgoing() ? "outgoing" : "incoming");
-    loser->session().shutdown(ErrorCode::cease, cease_sub::collision, "connection collision resolution");
+    loser->shutdown(ErrorCode::cease, cease_sub::collision, "connection collision resolution");
     return loser != &conn;
   }
 
@@ -389,7 +407,7 @@ class Speaker::Peer {
                                 uint8_t(cfg_.max_prefixes >> 8), uint8_t(cfg_.max_prefixes)};
       admin_idle_ = true;
       spdlog::warn("bgp {}: more than {} prefixes, closing the session and staying idle", cfg_.name, cfg_.max_prefixes);
-      conn.session().shutdown(ErrorCode::cease, cease_sub::max_prefixes,
+      conn.shutdown(ErrorCode::cease, cease_sub::max_prefixes,
                               "more than " + std::to_string(cfg_.max_prefixes) + " prefixes", std::move(data));
     }
   }
@@ -532,11 +550,24 @@ class Speaker::Peer {
   std::vector<IpPrefix> adj_rib_out_;
 };
 
-bool Speaker::Connection::open_received(const Open& o) { return peer_.resolve_collision(*this, o); }
-void Speaker::Connection::established(const Negotiated&) { peer_.on_established(*this); }
-void Speaker::Connection::update_received(Update&& u) { peer_.on_update(*this, std::move(u)); }
-void Speaker::Connection::refresh_requested(Family f) { peer_.send_exports(*this, f); }
-void Speaker::Connection::down(const std::string& reason) { peer_.on_down(*this, reason); }
+Speaker::Connection::Connection(Impl& impl, Peer& peer, bool outgoing, tcp::socket socket, const SessionConfig& scfg)
+    : impl_(impl),
+      peer_(peer),
+      outgoing_(outgoing),
+      socket_(std::move(socket)),
+      session_(seeded(scfg, impl.rng()), [this](const Open& o) { return peer_.resolve_collision(*this, o); }),
+      timer_(impl.io, [this] {
+        session_.update_timers(monotonic_ns());
+        pump();
+      }) {}
+
+void Speaker::Connection::on_event(SessionUp&) { peer_.on_established(*this); }
+void Speaker::Connection::on_event(UpdateReceived& e) { peer_.on_update(*this, std::move(e.update)); }
+void Speaker::Connection::on_event(RefreshRequested& e) { peer_.send_exports(*this, e.family); }
+void Speaker::Connection::on_event(SessionDown& e) {
+  close();
+  peer_.on_down(*this, e.reason);
+}
 
 void Speaker::Impl::report(const BestChange& c) {
   if (!c.best) {

@@ -59,45 +59,68 @@ TEST(BfdPacket, RefusesWhatRfc5880Refuses) {
 
 constexpr int64_t ms = 1'000'000;
 
-// Two sessions wired back to back through a clock.
+// Two sessions wired back to back through one clock: each step lets one session's timers run at
+// its next deadline and hands what it sent to the other, whose answers (a Final, an Up announced
+// at once) go back at the same instant.
 struct Pair {
   Session a{{}, 0xa, 1}, b{{}, 0xb, 2};
   int64_t now = 0;
-  std::vector<Transition> seen;
-  void deliver(Session& from, Session& to) {
-    auto t = to.receive(from.transmit(now), now);
-    if (t) seen.push_back(*t);
+  std::vector<Transition> seen_a, seen_b;
+  std::vector<ControlPacket> last_from_a, last_from_b;
+
+  void exchange() {
+    for (int round = 0; round < 4; ++round) {
+      auto from_a = a.take_outgoing(), from_b = b.take_outgoing();
+      if (from_a.empty() && from_b.empty()) break;
+      if (!from_a.empty()) last_from_a = from_a;
+      if (!from_b.empty()) last_from_b = from_b;
+      for (const auto& p : from_a) b.receive(p, now);
+      for (const auto& p : from_b) a.receive(p, now);
+    }
+    for (auto& t : a.take_events()) seen_a.push_back(t);
+    for (auto& t : b.take_events()) seen_b.push_back(t);
   }
-  // Three-way handshake and the Poll/Final that follows: both Up at the fast rate.
+  // The session whose deadline comes first acts at it.
+  void step() {
+    now = std::max(now, std::min(a.next_deadline(), b.next_deadline()));
+    a.update_timers(now);
+    b.update_timers(now);
+    exchange();
+  }
   void bring_up() {
-    deliver(a, b);
-    deliver(b, a);
-    deliver(a, b);
-    deliver(b, a);
+    for (int i = 0; i < 10 && !(a.state() == State::up && b.state() == State::up); ++i) step();
+    exchange();
   }
 };
 
 TEST(BfdSession, ThreeWayHandshakeThenFastRateThroughPoll) {
   Pair p;
-  p.deliver(p.a, p.b);  // b: Down -> Init
+  // Both send at once (Down); each sees the other Down and goes Init, then Up on the other's Init.
+  p.step();
+  EXPECT_EQ(p.a.state(), State::init);
   EXPECT_EQ(p.b.state(), State::init);
-  p.deliver(p.b, p.a);  // a: Down -> Up (peer in Init)
-  EXPECT_EQ(p.a.state(), State::up);
-  p.deliver(p.a, p.b);  // b: Init -> Up
-  EXPECT_EQ(p.b.state(), State::up);
-  // Until Up both sent at 1 s; now each polls the 300 ms rate, and the Final ends the poll.
-  ControlPacket poll = p.a.transmit(p.now);
-  EXPECT_TRUE(poll.poll);
-  EXPECT_EQ(poll.desired_min_tx_us, 300000u);
-  p.b.receive(poll, p.now);
-  EXPECT_EQ(p.b.next_tx_ns(), 0);  // the Final is due at once
-  ControlPacket fin = p.b.transmit(p.now);
-  EXPECT_TRUE(fin.final);
-  EXPECT_FALSE(fin.poll);  // never both
-  p.a.receive(fin, p.now);
-  EXPECT_FALSE(p.a.transmit(p.now).poll);
+  p.bring_up();
+  ASSERT_EQ(p.a.state(), State::up);
+  ASSERT_EQ(p.b.state(), State::up);
+  // Up was announced at once with a Poll for the 300 ms rate; the Final ended the poll.
+  bool polled = false, finalled = false;
+  for (const auto& pk : p.last_from_a) polled = polled || (pk.poll && pk.desired_min_tx_us == 300000u);
+  for (const auto& pk : p.last_from_b) finalled = finalled || pk.final;
+  for (int i = 0; i < 3 && !(polled && finalled); ++i) {
+    p.step();
+    for (const auto& pk : p.last_from_a) polled = polled || (pk.poll && pk.desired_min_tx_us == 300000u);
+    for (const auto& pk : p.last_from_b) finalled = finalled || pk.final;
+  }
+  EXPECT_TRUE(polled);
+  EXPECT_TRUE(finalled);
+  for (const auto& pk : p.last_from_a) EXPECT_FALSE(pk.poll && pk.final);  // never both
+  p.step();
+  p.step();
+  for (const auto& pk : p.last_from_a) EXPECT_FALSE(pk.poll) << "the poll ended with the Final";
   EXPECT_EQ(p.a.detection_time_us(), 900000u);
   EXPECT_EQ(p.a.tx_interval_us(), 300000u);
+  ASSERT_FALSE(p.seen_a.empty());
+  EXPECT_EQ(p.seen_a.back().to, State::up);
 }
 
 TEST(BfdSession, SilenceExpiresDetectionAndNeighbourDownIsHonoured) {
@@ -105,18 +128,32 @@ TEST(BfdSession, SilenceExpiresDetectionAndNeighbourDownIsHonoured) {
   p.bring_up();
   ASSERT_EQ(p.a.state(), State::up);
   ASSERT_EQ(p.b.state(), State::up);
+  (void)p.a.take_outgoing();
+  // b falls silent: a's timers run on their own until detection.
   const int64_t deadline = p.a.detection_deadline_ns();
-  EXPECT_FALSE(p.a.expire(deadline - 1));
-  auto t = p.a.expire(deadline);
-  ASSERT_TRUE(t);
-  EXPECT_EQ(t->to, State::down);
-  EXPECT_EQ(t->diag, Diag::control_detection_expired);
+  while (p.a.next_deadline() < deadline) {
+    p.a.update_timers(p.a.next_deadline());
+    (void)p.a.take_outgoing();
+  }
+  EXPECT_EQ(p.a.state(), State::up);
+  EXPECT_EQ(p.a.next_deadline(), deadline);
+  (void)p.a.take_events();
+  p.a.update_timers(deadline);
+  auto t = p.a.take_events();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].to, State::down);
+  EXPECT_EQ(t[0].diag, Diag::control_detection_expired);
   EXPECT_EQ(p.a.remote_discriminator(), 0u);
-  // a now says Down: b follows with "neighbor signaled session down".
-  auto down = p.a.transmit(p.now);
-  auto tb = p.b.receive(down, p.now);
-  ASSERT_TRUE(tb);
-  EXPECT_EQ(tb->diag, Diag::neighbor_signaled_down);
+  // a says Down in its next packet: b follows with "neighbor signaled session down".
+  p.a.update_timers(p.a.next_deadline());
+  auto down = p.a.take_outgoing();
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0].state, State::down);
+  (void)p.b.take_events();
+  p.b.receive(down.back(), deadline);
+  auto tb = p.b.take_events();
+  ASSERT_EQ(tb.size(), 1u);
+  EXPECT_EQ(tb[0].diag, Diag::neighbor_signaled_down);
 }
 
 TEST(BfdSession, IgnoresPacketsForOtherSessions) {
@@ -125,35 +162,49 @@ TEST(BfdSession, IgnoresPacketsForOtherSessions) {
   p.state = State::up;
   p.my_discriminator = 9;
   p.your_discriminator = 0;  // Up without knowing us: discard (RFC 5880 6.8.6)
-  EXPECT_FALSE(s.receive(p, 0));
+  s.receive(p, 0);
+  EXPECT_TRUE(s.take_events().empty());
   EXPECT_EQ(s.detection_deadline_ns(), 0);
   p.state = State::down;
   p.your_discriminator = 8;  // someone else's
-  EXPECT_FALSE(s.receive(p, 0));
+  s.receive(p, 0);
+  EXPECT_TRUE(s.take_events().empty());
   EXPECT_EQ(s.state(), State::down);
 }
 
 TEST(BfdSession, AdminDownTakesThePeerDown) {
   Pair p;
-  p.deliver(p.a, p.b);
-  p.deliver(p.b, p.a);
-  p.deliver(p.a, p.b);
-  p.a.admin_down();
-  auto t = p.b.receive(p.a.transmit(p.now), p.now);
-  ASSERT_TRUE(t);
-  EXPECT_EQ(t->to, State::down);
-  EXPECT_EQ(p.a.transmit(p.now).state, State::admin_down);
+  p.bring_up();
+  (void)p.b.take_events();
+  p.a.admin_down(p.now);
+  auto sent = p.a.take_outgoing();
+  ASSERT_EQ(sent.size(), 1u);  // at once, not at the next interval
+  EXPECT_EQ(sent[0].state, State::admin_down);
+  p.b.receive(sent[0], p.now);
+  auto t = p.b.take_events();
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].to, State::down);
 }
 
 TEST(BfdSession, JitterKeepsPacketsWithin75To100PercentOfTheInterval) {
   Pair p;
   p.bring_up();
-  for (int i = 0; i < 200; ++i) {
-    p.a.transmit(p.now);
-    const int64_t gap = p.a.next_tx_ns() - p.now;
-    EXPECT_GE(gap, 225 * ms);
-    EXPECT_LE(gap, 300 * ms);
+  for (int i = 0; i < 8; ++i) p.step();  // past the Poll and its Final: the fast rate
+  int64_t last = -1;
+  int gaps = 0;
+  for (int i = 0; i < 400; ++i) {
+    const int64_t a_due = p.a.next_deadline();  // a's periodic packet, unless b's deadline comes first
+    p.step();
+    if (p.now != a_due) continue;
+    if (last >= 0) {
+      EXPECT_GE(p.now - last, 225 * ms);
+      EXPECT_LE(p.now - last, 300 * ms);
+      ++gaps;
+    }
+    last = p.now;
   }
+  EXPECT_GT(gaps, 100);
+  EXPECT_EQ(p.a.state(), State::up);
 }
 
 }  // namespace

@@ -15,17 +15,25 @@ using test::hex;
 
 const std::string kMarker = "ffffffffffffffffffffffffffffffff";
 
-struct Recorder : SessionHandler {
+// Everything a session gave out so far (take_outgoing, take_events), kept for the assertions.
+struct Recorder {
   std::vector<std::vector<uint8_t>> sent;
-  bool closed = false;
+  bool closed = false;  // SessionDown: the owner closes the connection
   bool up = false;
   std::string down_reason;
   std::vector<Update> updates;
-  void send(std::vector<uint8_t> b) override { sent.push_back(std::move(b)); }
-  void close() override { closed = true; }
-  void established(const Negotiated&) override { up = true; }
-  void update_received(Update&& u) override { updates.push_back(std::move(u)); }
-  void down(const std::string& r) override { down_reason = r; }
+  void take(Session& s) {
+    for (auto& m : s.take_outgoing()) sent.push_back(std::move(m));
+    for (auto& e : s.take_events()) {
+      if (std::holds_alternative<SessionUp>(e)) up = true;
+      if (auto* u = std::get_if<UpdateReceived>(&e)) updates.push_back(std::move(u->update));
+      if (auto* d = std::get_if<SessionDown>(&e)) {
+        EXPECT_FALSE(closed) << "a second SessionDown";
+        closed = true;
+        down_reason = d->reason;
+      }
+    }
+  }
   // The NOTIFICATION sent last, as code/subcode/data in hex.
   std::string last_notification() const {
     if (sent.empty() || sent.back().size() < 21 || sent.back()[18] != 3) return "none";
@@ -66,8 +74,12 @@ std::vector<uint8_t> peer_open(const std::string& as_hold = "fde8005a", const st
 std::vector<uint8_t> keepalive() { return hex(kMarker + "0013 04"); }
 
 struct Fixture {
-  Recorder rec;
-  Session s{config(), rec};
+  Session s{config()};
+  Recorder recorded;
+  Recorder& rec() {
+    recorded.take(s);
+    return recorded;
+  }
   void establish() {
     s.connected(0);
     s.receive(peer_open(), 0);
@@ -80,12 +92,12 @@ TEST(BgpSession, EstablishesAndNegotiatesTimers) {
   Fixture f;
   f.s.connected(0);
   EXPECT_EQ(f.s.state(), State::open_sent);
-  ASSERT_EQ(f.rec.sent.size(), 1u);
-  EXPECT_EQ(f.rec.sent[0][18], 1);  // our OPEN
+  ASSERT_EQ(f.rec().sent.size(), 1u);
+  EXPECT_EQ(f.rec().sent[0][18], 1);  // our OPEN
   f.s.receive(peer_open(), 0);
   EXPECT_EQ(f.s.state(), State::open_confirm);
   f.s.receive(keepalive(), 0);
-  EXPECT_TRUE(f.rec.up);
+  EXPECT_TRUE(f.rec().up);
   EXPECT_EQ(f.s.negotiated().hold_time, 30);  // min(30, 90)
   EXPECT_EQ(f.s.negotiated().keepalive, 10);
   EXPECT_TRUE(f.s.negotiated().as4);
@@ -105,12 +117,12 @@ TEST(BgpSession, TimersRunOnTheCallersClock) {
   const int64_t first = f.s.next_deadline();
   EXPECT_GE(first, 7'500'000'000);  // the keepalive, jittered
   EXPECT_LE(first, 10 * kS);
-  const size_t before = f.rec.sent.size();
+  const size_t before = f.rec().sent.size();
   f.s.update_timers(first - 1);
-  EXPECT_EQ(f.rec.sent.size(), before);
+  EXPECT_EQ(f.rec().sent.size(), before);
   f.s.update_timers(first);
-  ASSERT_EQ(f.rec.sent.size(), before + 1);
-  EXPECT_EQ(f.rec.sent.back()[18], 4);  // KEEPALIVE
+  ASSERT_EQ(f.rec().sent.size(), before + 1);
+  EXPECT_EQ(f.rec().sent.back()[18], 4);  // KEEPALIVE
   // A message from the peer at 20 s moves the hold deadline to 50 s.
   f.s.receive(keepalive(), 20 * kS);
   while (f.s.next_deadline() < 50 * kS) f.s.update_timers(f.s.next_deadline());  // keepalives only
@@ -118,7 +130,7 @@ TEST(BgpSession, TimersRunOnTheCallersClock) {
   EXPECT_EQ(f.s.next_deadline(), 50 * kS);
   f.s.update_timers(50 * kS);
   EXPECT_EQ(f.s.state(), State::idle);
-  EXPECT_EQ(f.rec.last_notification(), "4/0");
+  EXPECT_EQ(f.rec().last_notification(), "4/0");
   EXPECT_EQ(f.s.next_deadline(), Session::kNever);
 }
 
@@ -146,14 +158,13 @@ TEST(BgpSession, HoldTimerExpirySendsNotification) {
   Fixture f;
   f.establish();
   f.s.update_timers(30'000'000'000);
-  EXPECT_EQ(f.rec.last_notification(), "4/0");
-  EXPECT_TRUE(f.rec.closed);
+  EXPECT_EQ(f.rec().last_notification(), "4/0");
+  EXPECT_TRUE(f.rec().closed);
   EXPECT_EQ(f.s.state(), State::idle);
 }
 
 TEST(BgpSession, TwoByteSpeakerWithoutCapabilities) {
-  Recorder rec;
-  Session s(config(), rec);
+  Session s(config());
   s.connected(0);
   s.receive(peer_open("fde8005a", ""), 0);
   s.receive(keepalive(), 0);
@@ -179,10 +190,10 @@ TEST_P(BgpSessionErrors, SendTheRfcNotification) {
   Fixture f;
   if (c.establish_first) f.establish(); else f.s.connected(0);
   f.s.receive(c.bytes, 0);
-  EXPECT_EQ(f.rec.last_notification(), c.notification);
-  EXPECT_TRUE(f.rec.closed);
+  EXPECT_EQ(f.rec().last_notification(), c.notification);
+  EXPECT_TRUE(f.rec().closed);
   EXPECT_EQ(f.s.state(), State::idle);
-  EXPECT_FALSE(f.rec.down_reason.empty());
+  EXPECT_FALSE(f.rec().down_reason.empty());
 }
 
 std::vector<uint8_t> msg(const std::string& len_type_body) { return hex(kMarker + len_type_body); }
@@ -222,11 +233,11 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(BgpSession, NotificationFromPeerEndsTheSessionQuietly) {
   Fixture f;
   f.establish();
-  const size_t sent_before = f.rec.sent.size();
+  const size_t sent_before = f.rec().sent.size();
   f.s.receive(msg("0015 03 0602"), 0);
   EXPECT_EQ(f.s.state(), State::idle);
-  EXPECT_EQ(f.rec.sent.size(), sent_before);  // never answer a NOTIFICATION with one
-  EXPECT_NE(f.rec.down_reason.find("administrative shutdown"), std::string::npos);
+  EXPECT_EQ(f.rec().sent.size(), sent_before);  // never answer a NOTIFICATION with one
+  EXPECT_NE(f.rec().down_reason.find("administrative shutdown"), std::string::npos);
 }
 
 TEST(BgpSession, TreatAsWithdrawKeepsTheSession) {
@@ -234,8 +245,32 @@ TEST(BgpSession, TreatAsWithdrawKeepsTheSession) {
   f.establish();
   f.s.receive(msg("0025 02 0000 000e 400101 07 400206 0201 0000fde8 080a"), 0);
   EXPECT_EQ(f.s.state(), State::established);
-  ASSERT_EQ(f.rec.updates.size(), 1u);
-  EXPECT_TRUE(f.rec.updates[0].treat_as_withdraw);
+  ASSERT_EQ(f.rec().updates.size(), 1u);
+  EXPECT_TRUE(f.rec().updates[0].treat_as_withdraw);
+}
+
+// The owner of two connections to one peer decides on an OPEN (RFC 4271 6.8): a session it shut
+// down from the check goes no further, and the rest of what arrived is not read.
+TEST(BgpSession, OpenCheckMayEndTheSession) {
+  Session* self = nullptr;
+  Session s(config(), [&](const Open& o) {
+    EXPECT_EQ(o.bgp_id, 0xa9fe0a02u);
+    self->shutdown(ErrorCode::cease, cease_sub::collision, "connection collision resolution");
+    return false;
+  });
+  self = &s;
+  Recorder rec;
+  s.connected(0);
+  auto bytes = peer_open();
+  const auto ka = keepalive();
+  bytes.insert(bytes.end(), ka.begin(), ka.end());
+  s.receive(bytes, 0);
+  rec.take(s);
+  EXPECT_EQ(s.state(), State::idle);
+  ASSERT_EQ(rec.sent.size(), 2u);  // our OPEN, then the Cease; no KEEPALIVE
+  EXPECT_EQ(rec.last_notification(), "6/7");
+  EXPECT_TRUE(rec.closed);
+  EXPECT_FALSE(rec.up);
 }
 
 }  // namespace
