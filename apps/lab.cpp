@@ -295,34 +295,16 @@ int failover(std::vector<std::string> args) {
     lab::measure_failover(t, lab_options(w), label, fault, pps, std::cout);
     return 0;
   }
-  const auto methods = split_commas(take_option(args, "--methods", "bfd,bgp,dpd"));
-  const auto faults = split_commas(take_option(args, "--faults", "kill"));
-  const auto hold = uint16_t(std::stoul(take_option(args, "--hold", "30")));
+  lab::FailoverSeries series;
+  series.methods = split_commas(take_option(args, "--methods", "bfd,bgp,dpd"));
+  series.faults = split_commas(take_option(args, "--faults", "kill"));
+  series.hold_s = uint16_t(std::stoul(take_option(args, "--hold", "30")));
+  series.pps = pps;
   const fs::path out = fs::absolute(take_option(args, "--out", timestamped("failover")));
-  const std::string file = topology_file(take_option(args, "--topology", "s2s"));
+  series.topology = topology_file(take_option(args, "--topology", "s2s"));
   if (!args.empty()) throw std::runtime_error("vpngw lab failover: unknown argument " + args[0]);
-  for (const auto& f : faults) lab::parse_fault(f);  // every name checked before the first lab
-  fs::create_directories(out);
   lab::remove_lab(w.prefix, w.dir);  // each run builds its own lab, where the lab of this prefix was
-  std::vector<std::string> runs;
-  for (const auto& m : methods) {
-    for (const auto& f : faults) {
-      std::cout << "== " << m << " / " << f << std::endl;
-      const fs::path dir = out / (m + "-" + f);
-      auto t = lab::load_topology(file, dir.string());
-      lab::set_detection(t, m, hold);
-      fs::remove_all(dir);
-      const lab::LabOptions o = lab_options({w.prefix, dir});
-      try {
-        lab::build_lab(t, o, std::cout);
-        runs.push_back(lab::measure_failover(t, o, m + " / " + f, lab::parse_fault(f), pps, std::cout));
-      } catch (...) {
-        lab::remove_lab(w.prefix, dir);
-        throw;
-      }
-      lab::remove_lab(w.prefix, dir);
-    }
-  }
+  const auto runs = lab::run_failovers(series, lab_options({w.prefix, out}), std::cout);
   std::cout << "\n";
   print_stream_report(runs, (out / "failover.json").string(), (out / "failover.svg").string());
   std::cout << "\ndetect: fault to the customer gateway dropping the tunnel's BGP session; restore: fault to the\n"

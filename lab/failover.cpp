@@ -186,4 +186,29 @@ std::string measure_failover(const Topology& t, const LabOptions& o, const std::
   return spec;
 }
 
+std::vector<std::string> run_failovers(const FailoverSeries& s, const LabOptions& o, std::ostream& progress) {
+  for (const auto& f : s.faults) parse_fault(f);  // every name checked before the first lab
+  fs::create_directories(o.work);
+  std::vector<std::string> runs;
+  for (const auto& m : s.methods) {
+    for (const auto& f : s.faults) {
+      progress << "== " << m << " / " << f << std::endl;
+      LabOptions run = o;
+      run.work = o.work / (m + "-" + f);
+      auto t = load_topology(s.topology, run.work.string());
+      set_detection(t, m, s.hold_s);
+      fs::remove_all(run.work);
+      try {
+        build_lab(t, run, progress);
+        runs.push_back(measure_failover(t, run, m + " / " + f, parse_fault(f), s.pps, progress));
+      } catch (...) {
+        remove_lab(run.prefix, run.work);
+        throw;
+      }
+      remove_lab(run.prefix, run.work);
+    }
+  }
+  return runs;
+}
+
 }  // namespace vpngw::lab

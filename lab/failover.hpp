@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "lab/executor.hpp"
 #include "lab/topology.hpp"
@@ -28,5 +29,15 @@ void set_detection(Topology& t, const std::string& method, uint16_t hold_s);
 // files and run.spec in o.work and returns the spec.
 std::string measure_failover(const Topology& t, const LabOptions& o, const std::string& label, Fault fault, uint32_t pps,
                              std::ostream& progress);
+
+// Every method x fault, each in a lab of its own built from `topology` in o.work/<method>-<fault>
+// (o.work is the series' folder) and removed after its run. Returns the runs' specs.
+struct FailoverSeries {
+  std::string topology;  // a Site-to-Site topology file
+  std::vector<std::string> methods, faults;
+  uint16_t hold_s = 30;
+  uint32_t pps = 1000;
+};
+std::vector<std::string> run_failovers(const FailoverSeries& s, const LabOptions& o, std::ostream& progress);
 
 }  // namespace vpngw::lab

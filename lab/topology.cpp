@@ -311,17 +311,8 @@ InterfaceAddress interface_address(TableReader& r, const std::string& key, const
 }
 
 std::vector<InterfaceAddress> address_list(TableReader& r, const std::string& key) {
-  std::vector<InterfaceAddress> out;
-  const toml::node* n = r.node(key);
-  if (!n) return out;
-  const toml::array* arr = n->as_array();
-  if (!arr) r.fail(key, TableReader::describe(*n), "a list of addresses with prefix lengths");
-  for (const auto& e : *arr) {
-    auto text = e.value_exact<std::string>();
-    if (!text) r.fail(key, TableReader::describe(e), "each entry an address with its prefix length");
-    out.push_back(interface_address(r, key, *text));
-  }
-  return out;
+  return parse_string_list(r, key, "addresses with prefix lengths, e.g. [\"10.0.0.1/24\"]",
+                           [&](const std::string& text) { return interface_address(r, key, text); });
 }
 
 VethEnd link_end(TableReader& link, const std::string& key, const std::string& source) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 #include <algorithm>
 #include <system_error>
 
@@ -101,14 +102,25 @@ void Netlink::request(void* msg, const std::string& what) {
   }
 }
 
-void Netlink::add_veth(const std::string& name, const std::string& peer, int peer_netns_fd) {
-  Message m{};
+namespace {
+
+// RTM_NEWLINK for a new device NAME of KIND ("veth", "bridge"); returns the open IFLA_LINKINFO
+// nest, for kind-specific data, which the caller closes.
+rtattr* begin_new_link(Message& m, const std::string& name, std::string_view kind) {
   m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
   m.hdr().nlmsg_type = RTM_NEWLINK;
   m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
   add_name(&m.hdr(), IFLA_IFNAME, name);
   rtattr* info = nest_begin(&m.hdr(), IFLA_LINKINFO);
-  add_attr(&m.hdr(), IFLA_INFO_KIND, "veth", 4);
+  add_attr(&m.hdr(), IFLA_INFO_KIND, kind.data(), kind.size());
+  return info;
+}
+
+}  // namespace
+
+void Netlink::add_veth(const std::string& name, const std::string& peer, int peer_netns_fd) {
+  Message m{};
+  rtattr* info = begin_new_link(m, name, "veth");
   rtattr* data = nest_begin(&m.hdr(), IFLA_INFO_DATA);
   // VETH_INFO_PEER holds an ifinfomsg of its own, then the peer's attributes.
   rtattr* peer_info = nest_begin(&m.hdr(), 1 /* VETH_INFO_PEER */);
@@ -124,13 +136,7 @@ void Netlink::add_veth(const std::string& name, const std::string& peer, int pee
 
 void Netlink::add_bridge(const std::string& name) {
   Message m{};
-  m.hdr().nlmsg_len = NLMSG_LENGTH(sizeof(ifinfomsg));
-  m.hdr().nlmsg_type = RTM_NEWLINK;
-  m.hdr().nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  add_name(&m.hdr(), IFLA_IFNAME, name);
-  rtattr* info = nest_begin(&m.hdr(), IFLA_LINKINFO);
-  add_attr(&m.hdr(), IFLA_INFO_KIND, "bridge", 6);
-  nest_end(&m.hdr(), info);
+  nest_end(&m.hdr(), begin_new_link(m, name, "bridge"));
   request(&m.hdr(), "add bridge " + name);
 }
 

@@ -150,19 +150,27 @@ inline std::string read_management_table(TableReader& top) {
   return socket;
 }
 
-// A list of prefix strings, e.g. export = ["10.0.0.0/16", "fd00::/48"].
-inline std::vector<IpPrefix> parse_prefix_list(TableReader& r, const std::string& key) {
-  std::vector<IpPrefix> out;
+// A list of strings, each read by `one(text)`; `what` says what the list holds, e.g. "prefixes,
+// e.g. [\"10.0.0.0/16\"]". Missing: empty.
+template <class Parse>
+auto parse_string_list(TableReader& r, const std::string& key, const std::string& what, Parse one) {
+  std::vector<decltype(one(std::string()))> out;
   const toml::node* n = r.node(key);
   if (!n) return out;
   const toml::array* arr = n->as_array();
-  if (!arr) r.fail(key, TableReader::describe(*n), "a list of prefixes, e.g. [\"10.0.0.0/16\"]");
+  if (!arr) r.fail(key, TableReader::describe(*n), "a list of " + what);
   for (const auto& e : *arr) {
     auto s = e.value_exact<std::string>();
-    if (!s) r.fail(key, TableReader::describe(e), "each entry must be a prefix string");
-    out.push_back(parse_prefix(r, key, *s));
+    if (!s) r.fail(key, TableReader::describe(e), "each entry a string: a list of " + what);
+    out.push_back(one(*s));
   }
   return out;
+}
+
+// A list of prefix strings, e.g. export = ["10.0.0.0/16", "fd00::/48"].
+inline std::vector<IpPrefix> parse_prefix_list(TableReader& r, const std::string& key) {
+  return parse_string_list(r, key, "prefixes, e.g. [\"10.0.0.0/16\"]",
+                           [&](const std::string& text) { return parse_prefix(r, key, text); });
 }
 
 }  // namespace vpngw
