@@ -147,6 +147,21 @@ struct Refusal {
   std::string from, to, message;
 };
 
+// `base` with one change must be refused with `c.message` in the error.
+void expect_refused(const std::string& base, const Refusal& c) {
+  SCOPED_TRACE(c.to);
+  std::string text = base;
+  const size_t at = text.find(c.from);
+  ASSERT_NE(at, std::string::npos) << c.from;
+  text.replace(at, c.from.size(), c.to);
+  try {
+    parse(text);
+    ADD_FAILURE() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+  }
+}
+
 TEST(Topology, WiringMistakesAreRefusedWithTheKey) {
   const std::string base = R"(
 [[node]]
@@ -174,24 +189,11 @@ via = "10.0.0.2"
       {"node = \"a\"\nprefix", "node = \"z\"\nprefix", "key 'route[0]' = \"z\": a node of the lab"},
       {"name = \"b\"\n[[bridge]]", "name = \"a\"\n[[bridge]]", "node names must be unique"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(c.to);
-    std::string text = base;
-    const size_t at = text.find(c.from);
-    ASSERT_NE(at, std::string::npos) << c.from;
-    text.replace(at, c.from.size(), c.to);
-    try {
-      parse(text);
-      ADD_FAILURE() << "accepted";
-    } catch (const ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
-    }
-  }
+  for (const auto& c : cases) expect_refused(base, c);
   // A lab that places its own customer gateway keeps the name.
   const std::string with_vpn = read(kTopologies + "/s2s.toml") + "\n[[node]]\nname = \"cgw\"\n";
   EXPECT_THROW(parse(with_vpn), ConfigError);
 }
-
 
 TEST(Topology, MistakesAreRefusedWithTheKey) {
   const Refusal cases[] = {
