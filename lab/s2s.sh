@@ -21,7 +21,6 @@
 # on its loopback: ip netns exec PREFIX-vgw curl -s 127.0.0.1:9105/metrics
 
 S2S_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-source "$S2S_LIB_DIR/netns.sh"
 
 s2s_in() { local p=$1 node=$2; shift 2; ip netns exec "$p-$node" "$@"; }
 
@@ -81,4 +80,4 @@ s2s_up() {
   return $rc
 }
 
-s2s_down() { netns_remove_prefixed "$1"; }
+s2s_down() { "${S2S_BIN:-$VPNGW}" lab down --prefix "$1" --dir "${S2S_WORK:-/run/vpngw-lab/$1}" >/dev/null; }

@@ -12,12 +12,12 @@ VPNGW=$(realpath "$1")
 NS=rb$$
 R=$NS-vpngw B=$NS-bird
 WORK=$(mktemp -d /tmp/vpngw-router-bird.XXXXXX)
-source "$(dirname "$0")/../../lab/netns.sh"
+TOPOLOGY=$(dirname "$0")/../../lab/topologies/bare/router-pair.toml
 ROUTER_PID="" BIRD_PID=""
 cleanup() {
   [ -n "$BIRD_PID" ] && { kill -CONT "$BIRD_PID" 2>/dev/null; kill "$BIRD_PID" 2>/dev/null; } || true
   [ -n "$ROUTER_PID" ] && kill "$ROUTER_PID" 2>/dev/null || true
-  netns_remove_prefixed "$NS"
+  "$VPNGW" lab down --prefix "$NS" --dir "$WORK/lab" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -61,14 +61,8 @@ out=$("$VPNGW" router --check --config "$WORK/bad.toml" 2>&1) && fail "a router 
 echo "$out" | grep -q "bgp.neighbor\[0\].tunnel.*unknown key" || fail "refusal does not name the key: $out"
 echo "refused as expected: $out"
 
-# 1. Two namespaces, one veth, nothing else: no TUN, no tunnel.
-ip netns add "$R"; ip netns add "$B"
-ip link add "$NS-r" type veth peer name "$NS-b"
-ip link set "$NS-r" netns "$R"; ip link set "$NS-b" netns "$B"
-ip -n "$R" addr add 10.99.0.1/30 dev "$NS-r"; ip -n "$B" addr add 10.99.0.2/30 dev "$NS-b"
-ip -n "$R" addr add 10.1.0.1/32 dev lo; ip -n "$B" addr add 10.2.0.1/32 dev lo
-for ns in "$R" "$B"; do ip -n "$ns" link set lo up; done
-ip -n "$R" link set "$NS-r" up; ip -n "$B" link set "$NS-b" up
+# 1. Two namespaces, one veth, nothing else: no TUN, no tunnel (lab/topologies/bare/router-pair.toml).
+"$VPNGW" lab up "$TOPOLOGY" --prefix "$NS" --dir "$WORK/lab" >/dev/null
 
 write_bird_config() {
   cat >"$WORK/bird.conf" <<BIRD
