@@ -134,7 +134,7 @@ void print_connections(const nlohmann::json& a) {
 
 std::function<int()> add_ctl_command(CLI::App& app) {
   struct Options {
-    std::string socket, gateway = "vpngw", neighbor;
+    std::string socket, gateway = "vpngw", neighbor, med;
     bool json = false;
     size_t limit = 1000;
   };
@@ -164,6 +164,9 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   routes->add_option("--limit", opt->limit, "print at most this many prefixes");
   auto* reset = bgp->add_subcommand("reset", "restart a session, or leave Idle after a max-prefix trip");
   reset->add_option("neighbor", opt->neighbor, "neighbour name or address")->required();
+  auto* med = bgp->add_subcommand("med", "the MED announced to a neighbour from now on (announced again at once)");
+  med->add_option("neighbor", opt->neighbor, "neighbour name")->required();
+  med->add_option("value", opt->med, "0-4294967295, or none to announce no MED")->required();
 
   return [=]() -> int {
     if (!ctl->parsed()) return -1;
@@ -176,6 +179,17 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
+    else if (med->parsed()) {
+      req = {{"command", "bgp med"}, {"neighbor", opt->neighbor}, {"med", nullptr}};
+      if (opt->med != "none") {
+        const bool digits = !opt->med.empty() && opt->med.size() <= 10 && opt->med.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || std::stoull(opt->med) > UINT32_MAX) {
+          std::cerr << "vpngw ctl bgp med: \"" << opt->med << "\": 0-4294967295 or none\n";
+          return 2;
+        }
+        req["med"] = std::stoull(opt->med);
+      }
+    }
     else if (replace->parsed()) req = {{"command", "tunnel replace"}, {"tunnel", opt->neighbor}};
     else if (connections->parsed()) req = {{"command", "connections"}};
     else if (esp_sa->parsed()) req = {{"command", "ike esp-sa"}, {"tunnel", opt->neighbor}};
@@ -187,7 +201,7 @@ std::function<int()> add_ctl_command(CLI::App& app) {
         std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";
         return 1;
       }
-      if (opt->json || stats->parsed() || reset->parsed() || endpoint_state->parsed()) std::cout << answer.dump(2) << "\n";
+      if (opt->json || stats->parsed() || reset->parsed() || med->parsed() || endpoint_state->parsed()) std::cout << answer.dump(2) << "\n";
       else if (summary->parsed()) print_summary(answer);
       else if (ike->parsed()) print_ike(answer);
       else if (vgw->parsed()) print_vgw(answer);

@@ -1,6 +1,7 @@
 #include "proto/bgp/message.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "common/bytes.hpp"
@@ -305,7 +306,9 @@ Result<Message, BgpError> parse_update(std::span<const uint8_t> body, const Code
       return false;
     };
     if ((flags & (kFlagOptional | kFlagTransitive)) != *expect) {
-      if (!malformed("flags 0x" + std::to_string(flags) + " conflict with the attribute's kind"))
+      char hex_flags[8];
+      std::snprintf(hex_flags, sizeof hex_flags, "0x%02x", flags);
+      if (!malformed(std::string("flags ") + hex_flags + " conflict with the attribute's kind"))
         return Unexpected(error(ErrorCode::update, update_sub::attribute_flags, why, attribute_bytes(flags, type, v)));
       continue;
     }

@@ -151,7 +151,8 @@ void Session::shutdown(ErrorCode code, uint8_t subcode, const std::string& reaso
 
 void Session::connection_lost(const std::string& why) {
   if (state_ == State::idle) return;
-  finish("connection lost: " + why);
+  last_error_ = "connection lost: " + why;  // status shows why, as it does for NOTIFICATIONs
+  finish(last_error_);
 }
 
 void Session::finish(const std::string& reason) {

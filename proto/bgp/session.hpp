@@ -103,7 +103,8 @@ class Session {
   State state() const { return state_; }
   const Negotiated& negotiated() const { return neg_; }
   CodecContext codec() const { return CodecContext{neg_.as4, cfg_.remote_as != cfg_.local_as}; }
-  // The NOTIFICATION that ended the session, for status output ("sent: ..." / "received: ...").
+  // What ended the session, for status output: the NOTIFICATION ("sent: ..." / "received: ...")
+  // or the lost connection ("connection lost: ...").
   const std::string& last_error() const { return last_error_; }
 
  private:

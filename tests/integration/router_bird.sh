@@ -5,7 +5,7 @@
 # and BFD. Checks: the session comes up with negotiated timers; BIRD's prefix lands in the router's
 # kernel via its next hop and ours in BIRD's; a ping between the loopbacks follows both; a withdrawal
 # at BIRD removes the kernel route; BFD Up on both sides and a BIRD freeze is detected by BFD in
-# about a second; SIGTERM sends Cease and removes the learned routes; a router file that names a
+# about a second; `vpngw ctl bgp med` changes the MED BIRD sees; SIGTERM sends Cease and removes the learned routes; a router file that names a
 # tunnel is refused with its key.
 set -euo pipefail
 VPNGW=$(realpath "$1")
@@ -124,6 +124,14 @@ wait_for 15 "BIRD learns 10.1.0.0/24 from AS 65001" bird_has_ours
 kernel_route 10.2.0.0/24
 ip netns exec "$R" ping -c 3 -i 0.2 -W 1 -I 10.1.0.1 10.2.0.1 >/dev/null || fail "ping 10.1.0.1 -> 10.2.0.1 over the BGP routes"
 echo "ping between the loopbacks follows the BGP routes"
+
+# 3b. vpngw ctl bgp med: the new MED reaches BIRD at once, and "none" takes it away.
+ctl bgp med bird 150 >/dev/null || fail "vpngw ctl bgp med bird 150"
+wait_for 10 "BIRD sees MED 150 on 10.1.0.0/24" sh -c "ip netns exec $B birdc -s $WORK/bird.ctl show route 10.1.0.0/24 all | grep -q 'BGP.med: 150'"
+ctl bgp med bird none >/dev/null || fail "vpngw ctl bgp med bird none"
+wait_for 10 "BIRD sees no MED on 10.1.0.0/24" sh -c "! ip netns exec $B birdc -s $WORK/bird.ctl show route 10.1.0.0/24 all | grep -q 'BGP.med'"
+"$VPNGW" ctl --socket "$WORK/r.sock" bgp med bird 99999999999 2>/dev/null && fail "a MED past 32 bits was accepted"
+echo "MED set and cleared at runtime (vpngw ctl bgp med)"
 
 # 4. BFD Up on both sides.
 wait_for 15 "vpngw's BFD session Up" is_bfd Up

@@ -249,6 +249,29 @@ TEST(BgpSession, TreatAsWithdrawKeepsTheSession) {
   EXPECT_TRUE(f.rec().updates[0].treat_as_withdraw);
 }
 
+// RFC 7606: wrong flags on ORIGIN make the UPDATE a withdrawal; the log says which flags, in hex.
+TEST(BgpSession, AttributeFlagsAreLoggedInHex) {
+  Fixture f;
+  f.establish();
+  f.s.receive(msg("002d 02 0000 0014 c00101 00 400206 0201 0000fde8 400304 0a000001 080a"), 0);
+  EXPECT_EQ(f.s.state(), State::established);
+  ASSERT_EQ(f.rec().updates.size(), 1u);
+  const auto& u = f.rec().updates[0];
+  EXPECT_TRUE(u.treat_as_withdraw);
+  ASSERT_FALSE(u.warnings.empty());
+  EXPECT_NE(u.warnings[0].find("flags 0xc0"), std::string::npos) << u.warnings[0];
+}
+
+// A lost TCP connection is what `bgp summary` shows as the last error, as a NOTIFICATION would be.
+TEST(BgpSession, ConnectionLossIsTheLastError) {
+  Fixture f;
+  f.establish();
+  f.s.connection_lost("closed by the peer");
+  EXPECT_EQ(f.s.state(), State::idle);
+  EXPECT_EQ(f.s.last_error(), "connection lost: closed by the peer");
+  EXPECT_TRUE(f.rec().closed);
+}
+
 // The owner of two connections to one peer decides on an OPEN (RFC 4271 6.8): a session it shut
 // down from the check goes no further, and the rest of what arrived is not read.
 TEST(BgpSession, OpenCheckMayEndTheSession) {
