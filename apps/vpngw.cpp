@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   gateway->add_option("-c,--config", config_path, "gateway config (TOML), see docs/reference/gateway.md")->required();
   gateway->add_option("--stats", stats_path, "write counters as JSON to this file every second and at exit");
   gateway->add_flag("--check", check_only, "validate the config and exit");
+  std::string gateway_socket;
+  gateway->add_option("--socket", gateway_socket, "management socket (default: [management] socket, else /run/vpngw/<name>.sock)");
 
   auto* router = app.add_subcommand("router", "run a plain BGP router (BGP + BFD + kernel routes, no tunnels)");
   std::string router_config, router_stats;
@@ -119,6 +121,7 @@ int main(int argc, char** argv) {
                   << " routes)\n";
         return 0;
       }
+      if (!gateway_socket.empty()) cfg.management_socket = gateway_socket;
       vpngw::Gateway gw(std::move(cfg));
       gw.run(stats_path);
       return 0;

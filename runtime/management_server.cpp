@@ -80,7 +80,16 @@ void ManagementServer::start() {
     std::filesystem::create_directories(dir);
     ::chmod(dir.c_str(), 0700);
   }
-  ::unlink(path_.c_str());  // a socket left by a gateway that did not exit cleanly
+  // A socket that answers belongs to a running process with the same name: taking it over would
+  // leave that process unreachable. One that does not is left by a process that did not exit
+  // cleanly, and goes.
+  {
+    unix_socket::socket probe(impl_->io);
+    boost::system::error_code ec;
+    probe.connect(unix_socket::endpoint(path_), ec);
+    if (!ec) throw std::runtime_error(path_ + ": another process is serving this management socket (the same name twice?)");
+  }
+  ::unlink(path_.c_str());
   impl_->acceptor.open(unix_socket());
   impl_->acceptor.bind(unix_socket::endpoint(path_));
   ::chmod(path_.c_str(), 0600);  // root only: the socket can reset sessions
