@@ -80,7 +80,10 @@ void Session::handle(Message&& m, int64_t now) {
       }
       break;
     case State::established:
-      if (auto* u = std::get_if<Update>(&m)) events_.push_back(UpdateReceived{std::move(*u)});
+      if (auto* u = std::get_if<Update>(&m)) {
+        refuse_own_next_hop(*u);
+        events_.push_back(UpdateReceived{std::move(*u)});
+      }
       else if (auto* rr = std::get_if<RouteRefresh>(&m)) {
         if (neg_.route_refresh && std::find(neg_.families.begin(), neg_.families.end(), rr->family) != neg_.families.end())
           events_.push_back(RefreshRequested{rr->family});
@@ -91,6 +94,16 @@ void Session::handle(Message&& m, int64_t now) {
     default:
       break;
   }
+}
+
+void Session::refuse_own_next_hop(Update& u) const {
+  const auto& self = cfg_.local_address;
+  if (!self || u.treat_as_withdraw) return;
+  const bool v4 = !u.nlri.empty() && u.attrs.next_hop && *u.attrs.next_hop == *self;
+  const bool mp = u.mp_reach && !u.mp_reach->nlri.empty() && u.mp_reach->next_hop == *self;
+  if (!v4 && !mp) return;
+  u.treat_as_withdraw = true;
+  u.warnings.push_back("treat-as-withdraw: NEXT_HOP " + self->to_string() + " is this router's own address (RFC 4271 5.1.3)");
 }
 
 void Session::on_open(const Open& o, int64_t now) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -39,6 +40,9 @@ struct SessionConfig {
   uint16_t keepalive = 10;  // capped at a third of the negotiated hold time
   std::vector<Family> families{Family{Afi::ipv4, Safi::unicast}, Family{Afi::ipv6, Safi::unicast}};
   uint64_t jitter_seed = 1;  // keepalive jitter (RFC 4271 10), so that peers do not synchronise
+  // This end's address on the connection: a route with it as NEXT_HOP is treated as withdrawn
+  // (RFC 4271 5.1.3, it would loop). Unknown: no check.
+  std::optional<IpAddress> local_address;
 };
 
 // What both ends agreed in their OPENs.
@@ -110,6 +114,7 @@ class Session {
  private:
   void handle(Message&& m, int64_t now);
   void on_open(const Open& o, int64_t now);
+  void refuse_own_next_hop(Update& u) const;
   void fail(const BgpError& e);
   void finish(const std::string& reason);
   void restart_hold(int64_t now);

@@ -208,8 +208,12 @@ class Speaker::Connection : public std::enable_shared_from_this<Connection> {
       if (!self->closed_) self->read();
     });
   }
-  static SessionConfig seeded(SessionConfig c, uint64_t seed) {
+  // The peer's settings plus what this connection adds: its own jitter seed and its local address.
+  static SessionConfig for_connection(SessionConfig c, uint64_t seed, const tcp::socket& s) {
     c.jitter_seed = seed;
+    boost::system::error_code ec;
+    const auto ep = s.local_endpoint(ec);
+    if (!ec) c.local_address = from_asio(ep.address());
     return c;
   }
   void write_next() {
@@ -555,7 +559,7 @@ Speaker::Connection::Connection(Impl& impl, Peer& peer, bool outgoing, tcp::sock
       peer_(peer),
       outgoing_(outgoing),
       socket_(std::move(socket)),
-      session_(seeded(scfg, impl.rng()), [this](const Open& o) { return peer_.resolve_collision(*this, o); }),
+      session_(for_connection(scfg, impl.rng(), socket_), [this](const Open& o) { return peer_.resolve_collision(*this, o); }),
       timer_(impl.io, [this] {
         session_.update_timers(monotonic_ns());
         pump();

@@ -262,6 +262,29 @@ TEST(BgpSession, AttributeFlagsAreLoggedInHex) {
   EXPECT_NE(u.warnings[0].find("flags 0xc0"), std::string::npos) << u.warnings[0];
 }
 
+// RFC 4271 5.1.3: a route whose NEXT_HOP is this end's own address is not installed.
+TEST(BgpSession, OwnAddressAsNextHopIsWithdrawn) {
+  SessionConfig c = config();
+  c.local_address = IpAddress::parse("10.0.0.1");
+  Session s(c);
+  s.connected(0);
+  s.receive(peer_open(), 0);
+  s.receive(keepalive(), 0);
+  const auto update = [](const std::string& next_hop) {
+    return msg("002d 02 0000 0014 400101 00 400206 0201 0000fde8 400304 " + next_hop + " 080a");
+  };
+  s.receive(update("0a000002"), 0);  // someone else: installed
+  s.receive(update("0a000001"), 0);  // ourselves
+  Recorder rec;
+  rec.take(s);
+  ASSERT_EQ(rec.updates.size(), 2u);
+  EXPECT_FALSE(rec.updates[0].treat_as_withdraw);
+  EXPECT_TRUE(rec.updates[1].treat_as_withdraw);
+  ASSERT_FALSE(rec.updates[1].warnings.empty());
+  EXPECT_NE(rec.updates[1].warnings[0].find("own address"), std::string::npos);
+  EXPECT_EQ(s.state(), State::established);
+}
+
 // A lost TCP connection is what `bgp summary` shows as the last error, as a NOTIFICATION would be.
 TEST(BgpSession, ConnectionLossIsTheLastError) {
   Fixture f;
