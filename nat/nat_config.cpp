@@ -63,6 +63,11 @@ NatConfig parse_nat_config(std::string_view toml_text, const std::string& source
     cfg.inside_address = parse_address(r, "inside_address", r.required_string("inside_address", "this router's address in the client range"));
     if (cfg.client_cidr.address.v6 || !cfg.client_cidr.contains(cfg.inside_address))
       r.fail("inside_address", "\"" + cfg.inside_address.to_string() + "\"", "an IPv4 address inside client_cidr " + cfg.client_cidr.to_string());
+    const uint32_t offset = cfg.inside_address.v4_host_order() - cfg.client_cidr.address.v4_host_order();
+    const uint32_t last = cfg.client_cidr.length >= 31 ? 1 : (uint32_t(1) << (32 - cfg.client_cidr.length)) - 1;
+    if (cfg.client_cidr.length < 31 && (offset == 0 || offset == last))
+      r.fail("inside_address", "\"" + cfg.inside_address.to_string() + "\"", "a host address of client_cidr " + cfg.client_cidr.to_string() +
+                                                                          ", not its network or broadcast address");
     if (auto cap = r.integer("max_flows", 16, 16'000'000)) cfg.capacity = uint32_t(*cap);
     cfg.timeouts.udp = parse_timeout(r, "udp_timeout", cfg.timeouts.udp, 120, "RFC 4787 REQ-5");
     cfg.timeouts.tcp_established = parse_timeout(r, "tcp_established_timeout", cfg.timeouts.tcp_established, 7440, "RFC 5382 REQ-5");
@@ -74,18 +79,34 @@ NatConfig parse_nat_config(std::string_view toml_text, const std::string& source
   const auto* enis = top.array_of_tables("eni");
   if (!enis || enis->empty()) top.fail("eni", "", "missing; at least one [[eni]] with device and address");
   if (enis->size() > 32) top.fail("eni", std::to_string(enis->size()) + " ENIs", "at most 32");
-  std::set<std::string> devices;
+  std::set<std::string> devices{cfg.tun_name};  // the TUN's name is taken too
+  std::set<uint32_t> addresses;
   for (size_t i = 0; i < enis->size(); ++i) {
     TableReader r(*enis->get(i)->as_table(), "eni[" + std::to_string(i) + "]", source);
     EniPortConfig e;
     e.device = r.required_string("device", "the TAP device name, e.g. \"eni0\"");
     if (e.device.empty() || e.device.size() > 15) r.fail("device", "\"" + e.device + "\"", "an interface name of 1-15 characters");
-    if (!devices.insert(e.device).second) r.fail("device", "\"" + e.device + "\"", "each ENI needs its own device");
+    if (!devices.insert(e.device).second)
+      r.fail("device", "\"" + e.device + "\"", "each ENI needs its own device, other than the TUN (" + cfg.tun_name + ")");
     std::tie(e.address, e.prefix_len) = parse_interface_address(r, "address", r.required_string("address", "the ENI's address with its subnet length"));
-    if (auto gw = r.string("gateway")) e.gateway = parse_address(r, "gateway", *gw);
+    const std::string quoted_address = "\"" + e.address.to_string() + "/" + std::to_string(e.prefix_len) + "\"";
+    if (!addresses.insert(e.address.v4_host_order()).second) r.fail("address", quoted_address, "each ENI needs its own address");
+    // The clients' range and a VPC subnet must not overlap: the subnet's connected route would
+    // take the clients' traffic.
+    const IpPrefix subnet = *IpPrefix::parse(IpAddress::v4_from_host_order(e.address.v4_host_order() &
+                                                                           ~((uint32_t(1) << (32 - e.prefix_len)) - 1)).to_string() +
+                                             "/" + std::to_string(e.prefix_len));
+    if (subnet.contains(cfg.client_cidr.address) || cfg.client_cidr.contains(subnet.address))
+      r.fail("address", quoted_address, "a VPC subnet that does not overlap client_cidr " + cfg.client_cidr.to_string());
+    if (auto gw = r.string("gateway")) {
+      e.gateway = parse_address(r, "gateway", *gw);
+      if (!subnet.contains(*e.gateway) || *e.gateway == e.address)
+        r.fail("gateway", "\"" + *gw + "\"", "the subnet's router: another address in " + subnet.to_string());
+    }
     if (auto mac = r.string("mac")) {
       auto m = parse_mac(*mac);
-      if (!m || ((*m)[0] & 1)) r.fail("mac", "\"" + *mac + "\"", "a unicast MAC such as \"02:00:0a:00:01:0a\"");
+      if (!m || ((*m)[0] & 1) || *m == nat::Mac{})
+        r.fail("mac", "\"" + *mac + "\"", "a unicast MAC, not all zeros, such as \"02:00:0a:00:01:0a\"");
       e.mac = *m;
     } else {
       e.mac = nat::mac_for_address(e.address.v4_host_order());

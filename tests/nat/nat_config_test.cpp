@@ -41,6 +41,16 @@ TEST(NatConfig, MistakesNameKeyValueAndRule) {
       {replace(kValid, "gateway = \"10.0.1.1\"", "mac = \"01:00:5e:00:00:01\""), {"eni[0].mac", "unicast"}},
       {replace(kValid, "device = \"eni0\"", "devise = \"eni0\""), {"eni[0]", "device"}},
       {replace(kValid, "[[eni]]\ndevice = \"eni0\"\naddress = \"10.0.1.10/24\"\ngateway = \"10.0.1.1\"\n", ""), {"eni", "at least one"}},
+      // What would cut the clients off or fight the kernel (the conformance issue, item 11):
+      {replace(kValid, "device = \"eni0\"", "device = \"cvpn0\""), {"eni[0].device", "other than the TUN"}},
+      {replace(kValid, "10.0.1.10/24", "172.16.1.10/24"), {"eni[0].address", "does not overlap client_cidr"}},
+      {replace(kValid, "10.0.1.10/24", "172.0.0.10/8"), {"eni[0].address", "does not overlap client_cidr"}},
+      {replace(kValid, "gateway = \"10.0.1.1\"", "gateway = \"10.0.2.1\""), {"eni[0].gateway", "another address in 10.0.1.0/24"}},
+      {replace(kValid, "gateway = \"10.0.1.1\"", "gateway = \"10.0.1.10\""), {"eni[0].gateway", "another address"}},
+      {replace(kValid, "gateway = \"10.0.1.1\"", "mac = \"00:00:00:00:00:00\""), {"eni[0].mac", "not all zeros"}},
+      {kValid + "[[eni]]\ndevice = \"eni1\"\naddress = \"10.0.1.10/24\"\n", {"eni[1].address", "its own address"}},
+      {replace(kValid, "inside_address = \"172.16.0.1\"", "inside_address = \"172.16.0.0\""), {"nat.inside_address", "not its network"}},
+      {replace(kValid, "inside_address = \"172.16.0.1\"", "inside_address = \"172.16.3.255\""), {"nat.inside_address", "broadcast"}},
   };
   for (const auto& [text, parts] : rows) {
     try {
