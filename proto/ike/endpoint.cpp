@@ -53,14 +53,19 @@ struct Endpoint::Impl {
     for (auto& s : specs) tunnels.emplace_back(std::move(s), local, shared, uint64_t(seed()) << 32 | seed());
   }
 
-  // Sends what the tunnels queued and rebuilds the data plane's SA table when a tunnel asks.
+  // Rebuilds the data plane's SA table when a tunnel asks, then sends what the tunnels queued: in
+  // that order, because the peer may send ESP on a new Child SA the moment our CREATE_CHILD_SA
+  // response reaches it, and that packet must find the SA installed (it was dropped as an unknown
+  // SPI now and then in the rekey-under-traffic test when the response went first).
   void flush() {
     bool changed = false;
+    std::vector<Outgoing> outgoing;
     for (auto& t : tunnels) {
-      for (const auto& out : t.take_outgoing()) send(out);
+      for (auto& out : t.take_outgoing()) outgoing.push_back(std::move(out));
       changed |= t.take_keys_changed();
     }
     if (changed) keys_changed();
+    for (const auto& out : outgoing) send(out);
   }
 
   void send(const Outgoing& out) {
