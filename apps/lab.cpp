@@ -15,7 +15,7 @@
 
 #include "apps/ctl.hpp"
 #include "apps/guarded.hpp"
-#include "apps/run_script.hpp"
+#include "apps/data_files.hpp"
 #include "apps/stream.hpp"
 #include "lab/collect.hpp"
 #include "lab/failover.hpp"
@@ -459,15 +459,6 @@ std::function<int()> add_lab_command(CLI::App& app) {
     if (cmd == "report") return guarded([&] { return report(rest); });
     std::cerr << "vpngw lab: unknown command '" << cmd << "'\n" << kUsage;
     return 2;
-  };
-}
-
-std::function<int()> add_bench_command(CLI::App& app) {
-  auto* bench = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan; failover: table, JSON, picture");
-  bench->prefix_command();
-  return [bench]() -> int {
-    if (!bench->parsed()) return -1;
-    return exec_data_script("bench/run.sh", bench->remaining());
   };
 }
 

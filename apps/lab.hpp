@@ -1,5 +1,5 @@
 // `vpngw lab ...`: the CLI of lab/ (topologies read, planned, built, extended, measured, captured,
-// reported, removed); `vpngw bench ...` hands over to bench/run.sh.
+// reported, removed).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,5 @@
 namespace vpngw {
 
 std::function<int()> add_lab_command(CLI::App& app);
-std::function<int()> add_bench_command(CLI::App& app);
 
 }  // namespace vpngw

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <spdlog/spdlog.h>
 
+#include "apps/bench.hpp"
 #include "apps/clientvpn.hpp"
 #include "apps/ctl.hpp"
 #include "apps/guarded.hpp"

@@ -2,7 +2,7 @@
 """`vpngw bench`'s summary: DIR/bench.json and DIR/bench.svg from one run's results.
 
 Usage: chart.py DIR
-Reads DIR/dataplane.json (bench/e2e.sh --json) and, when there, DIR/failover/failover.json
+Reads DIR/dataplane.json (the data-plane comparison, bench/compare/) and, when there, DIR/failover/failover.json
 (`vpngw lab failover`). The SVG has one panel per test: a bar per data path at its median, a
 whisker from min to max, and the ratio to vpngw; the last panel is each failover run's detection
 and restoration time.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
+#include <cstdio>
 #include <system_error>
 #include <thread>
 
@@ -102,6 +105,64 @@ void exec_in_node(const std::string& netns, const std::vector<std::string>& argv
   auto args = c_argv(argv);
   ::execvp(args[0], args.data());
   throw std::system_error(errno, std::generic_category(), "exec " + command_line(argv));
+}
+
+CommandResult run_in_node(const std::string& netns, const std::vector<std::string>& argv) {
+  if (argv.empty()) throw std::invalid_argument("run in " + netns + ": no command");
+  std::optional<NetnsFd> ns;
+  if (!netns.empty()) ns.emplace(netns);
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+  auto args = c_argv(argv);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork for " + command_line(argv));
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_RDONLY);
+    if ((ns && enter_netns_for_exec(ns->fd(), netns.c_str()) != 0) || null < 0 || ::dup2(null, 0) < 0 || ::dup2(out[1], 1) < 0 ||
+        ::dup2(err[1], 2) < 0 || ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+      ::_exit(126);
+    ::execvp(args[0], args.data());
+    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(err[1]);
+  CommandResult r;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* into[2] = {&r.out, &r.err};
+  for (int open_fds = 2; open_fds > 0;) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buf[8192];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        into[i]->append(buf, size_t(n));
+      } else if (n == 0 || errno != EINTR) {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+std::string run_in_node_or_throw(const std::string& netns, const std::vector<std::string>& argv) {
+  auto r = run_in_node(netns, argv);
+  if (r.exit_status != 0)
+    throw std::runtime_error((netns.empty() ? "" : "in " + netns + ": ") + command_line(argv) + " exited with " +
+                             std::to_string(r.exit_status) + (r.err.empty() ? "" : ": " + r.err.substr(0, 2000)));
+  return std::move(r.out);
 }
 
 bool child_running(pid_t pid) {

@@ -26,6 +26,15 @@ pid_t start_process(const std::filesystem::path& work, const Launch& launch);
 // Replaces this process with argv in the node, as `ip netns exec` does (`vpngw lab exec`).
 [[noreturn]] void exec_in_node(const std::string& netns, const std::vector<std::string>& argv);
 
+// A command run to its end in a node (`netns` empty: here), its stdout and stderr kept apart.
+struct CommandResult {
+  int exit_status = -1;  // 128+N when signal N ended it
+  std::string out, err;
+};
+CommandResult run_in_node(const std::string& netns, const std::vector<std::string>& argv);
+// The same, and a std::runtime_error naming the command and quoting its stderr when it fails.
+std::string run_in_node_or_throw(const std::string& netns, const std::vector<std::string>& argv);
+
 // Whether a child of ours still runs (reaps it if it ended).
 bool child_running(pid_t pid);
 

@@ -12,8 +12,8 @@
 set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/strongswan_cgw.sh"
-source "$HERE/../../lab/outside_pair.sh"
+source "$HERE/strongswan_cgw.sh"
+source "$HERE/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ikegw.XXXXXX)
 P="vpngw-g$$"
 cleanup() {

@@ -11,8 +11,8 @@ set -euo pipefail
 PROBE=$(realpath "$1")
 VPNGW=$(realpath "$2")  # builds the lab
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/strongswan_cgw.sh"
-source "$HERE/../../lab/outside_pair.sh"
+source "$HERE/strongswan_cgw.sh"
+source "$HERE/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ike.XXXXXX)
 P="vpngw-i$$"
 cleanup() {

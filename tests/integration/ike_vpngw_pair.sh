@@ -9,7 +9,7 @@
 set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/outside_pair.sh"
+source "$HERE/outside_pair.sh"
 WORK=$(mktemp -d /tmp/vpngw-ikepair.XXXXXX)
 P="vpngw-p$$"
 cleanup() {

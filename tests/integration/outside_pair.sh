@@ -9,7 +9,7 @@ pair_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 pair_create() {  # PREFIX [vpc]
   PAIR=$1 PAIR_DIR=$(mktemp -d /tmp/vpngw-pair.XXXXXX)
-  "${VPNGW:?pair_create needs VPNGW}" lab up "$(dirname "${BASH_SOURCE[0]}")/topologies/bare/outside-pair${2:+-$2}.toml" \
+  "${VPNGW:?pair_create needs VPNGW}" lab up "$(dirname "${BASH_SOURCE[0]}")/../../lab/topologies/bare/outside-pair${2:+-$2}.toml" \
     --prefix "$PAIR" --dir "$PAIR_DIR" >/dev/null
 }
 

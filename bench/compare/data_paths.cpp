@@ -1,0 +1,189 @@
+#include "bench/compare/data_paths.hpp"
+
+#include <sodium.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace vpngw::bench {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr const char* kLeftOutside = "198.51.100.1";
+constexpr const char* kRightOutside = "198.51.100.2";
+constexpr const char* kLeftHosts = "10.1.0.0/24";
+constexpr const char* kRightHosts = "10.2.0.0/24";
+// Every tunnel gets the MTU WireGuard picks for IPv4 outside 1500, so no path wins by bigger packets.
+constexpr const char* kTunnelMtu = "1420";
+
+struct Side {
+  std::string node, outside, peer, remote_hosts;
+};
+const Side kSides[2] = {{"gl", kLeftOutside, kRightOutside, kRightHosts}, {"gr", kRightOutside, kLeftOutside, kLeftHosts}};
+
+std::string hex(const unsigned char* bytes, size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), bytes, n);
+  out.pop_back();
+  return out;
+}
+
+std::string random_hex(size_t n) {
+  std::vector<unsigned char> b(n);
+  randombytes_buf(b.data(), n);
+  return hex(b.data(), n);
+}
+
+std::string base64(const unsigned char* bytes, size_t n) {
+  std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes, n, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.find('\0'));
+  return out;
+}
+
+void route_through(PathLab& lab, const std::string& device) {
+  for (const auto& s : kSides) lab.run(s.node, {"ip", "route", "add", s.remote_hosts, "dev", device});
+}
+
+void set_up_veth(PathLab& lab) {
+  for (const auto& s : kSides) lab.run(s.node, {"ip", "route", "add", s.remote_hosts, "via", s.peer});
+}
+
+// One manual-key ESP tunnel each way; the keys are AES-256-GCM's 32 bytes plus the 4-byte salt.
+void set_up_vpngw(PathLab& lab) {
+  const std::string keys[2] = {random_hex(36), random_hex(36)};  // left->right, right->left
+  const char* spis[2] = {"0x0000a001", "0x0000b001"};
+  const char* tun_addresses[2] = {"169.254.100.1/30", "169.254.100.2/30"};
+  for (int i = 0; i < 2; ++i) {
+    const auto& s = kSides[i];
+    const std::string name = s.node + "-gateway";
+    lab.write_file(name + ".toml", "[gateway]\nname = \"" + name + "\"\n[outside]\naddress = \"" + s.outside +
+                                       "\"\n[tun]\nname = \"vpngw0\"\nmtu = " + kTunnelMtu + "\naddress = \"" + tun_addresses[i] +
+                                       "\"\n[[tunnel]]\nname = \"to-peer\"\npeer = \"" + s.peer +
+                                       "\"\n[tunnel.outbound]\nspi = \"" + spis[i] + "\"\ncipher = \"aes256gcm16\"\nkey = \"0x" +
+                                       keys[i] + "\"\n[tunnel.inbound]\nspi = \"" + spis[1 - i] +
+                                       "\"\ncipher = \"aes256gcm16\"\nkey = \"0x" + keys[1 - i] + "\"\n[[route]]\nprefix = \"" +
+                                       s.remote_hosts + "\"\ntunnel = \"to-peer\"\n[management]\nsocket = \"" +
+                                       (lab.work() / (name + ".sock")).string() + "\"\n");
+    lab.start(s.node, name, {lab.vpngw().string(), "gateway", "--config", (lab.work() / (name + ".toml")).string()}, true);
+  }
+  for (const auto& s : kSides)
+    lab.wait_for(10s, "the vpngw gateway in " + s.node, [&] { return fs::exists(lab.work() / (s.node + "-gateway.sock")); });
+}
+
+// Keys made here (X25519 from libsodium, base64 as `wg genkey` prints them); wireguard-go in the
+// foreground so that its PID is the one the lab records.
+void set_up_wireguard(PathLab& lab) {
+  unsigned char pub[2][crypto_box_PUBLICKEYBYTES], priv[2][crypto_box_SECRETKEYBYTES];
+  for (int i = 0; i < 2; ++i) crypto_box_keypair(pub[i], priv[i]);
+  for (int i = 0; i < 2; ++i) {
+    const auto& s = kSides[i];
+    // (its UAPI socket /var/run/wireguard/DEVICE.sock is one file for all namespaces)
+    lab.start(s.node, "wireguard-go-" + s.node, {"wireguard-go", "-f", "wg-" + s.node}, true);
+  }
+  for (const auto& s : kSides)
+    lab.wait_for(5s, "wireguard-go's wg-" + s.node, [&] { return (lab.run(s.node, {"ip", "link", "show", "wg-" + s.node}), true); });
+  for (int i = 0; i < 2; ++i) {
+    const auto& s = kSides[i];
+    const std::string key_file = s.node + "-wg.key";
+    lab.write_file(key_file, base64(priv[i], sizeof priv[i]) + "\n");
+    lab.run(s.node, {"wg", "set", "wg-" + s.node, "private-key", (lab.work() / key_file).string(), "listen-port", "51820", "peer",
+                     base64(pub[1 - i], sizeof pub[1 - i]), "endpoint", s.peer + ":51820", "allowed-ips", s.remote_hosts});
+    lab.run(s.node, {"ip", "link", "set", "wg-" + s.node, "mtu", kTunnelMtu, "up"});
+    lab.run(s.node, {"ip", "route", "add", s.remote_hosts, "dev", "wg-" + s.node});
+  }
+}
+
+// Two self-signed certificates pinned by fingerprint (no CA): OpenVPN 2.6's peer-fingerprint mode.
+void set_up_openvpn(PathLab& lab) {
+  std::string fingerprint[2];
+  for (int i = 0; i < 2; ++i) {
+    const std::string base = (lab.work() / ("ovpn-" + kSides[i].node)).string();
+    lab.run("", {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                 "-subj", "/CN=ovpn-" + kSides[i].node, "-keyout", base + ".key", "-out", base + ".crt"});
+    const std::string out = lab.run("", {"openssl", "x509", "-in", base + ".crt", "-noout", "-fingerprint", "-sha256"});
+    fingerprint[i] = out.substr(out.find('=') + 1, 95);  // 32 bytes as AA:BB:...
+  }
+  const std::vector<std::string> common = {"--dev-type", "tun", "--dev", "ovpn0", "--proto", "udp", "--data-ciphers", "AES-256-GCM",
+                                           "--cipher", "AES-256-GCM", "--dh", "none", "--verb", "1", "--tun-mtu", kTunnelMtu,
+                                           "--sndbuf", "4194304", "--rcvbuf", "4194304", "--ping", "10"};
+  const char* addresses[2][2] = {{"10.99.0.2", "10.99.0.1"}, {"10.99.0.1", "10.99.0.2"}};
+  const char* routes[2] = {"10.2.0.0", "10.1.0.0"};
+  for (int i : {1, 0}) {  // the server (gr) first
+    const auto& s = kSides[i];
+    const std::string base = (lab.work() / ("ovpn-" + s.node)).string();
+    auto argv = std::vector<std::string>{"openvpn"};
+    argv.insert(argv.end(), common.begin(), common.end());
+    if (i == 1)
+      argv.insert(argv.end(), {"--local", s.outside, "--lport", "1194", "--tls-server"});
+    else
+      argv.insert(argv.end(), {"--remote", s.peer, "1194", "--nobind", "--tls-client"});
+    argv.insert(argv.end(), {"--cert", base + ".crt", "--key", base + ".key", "--peer-fingerprint", fingerprint[1 - i], "--ifconfig",
+                             addresses[i][0], addresses[i][1], "--route", routes[i], "255.255.255.0"});
+    lab.start(s.node, "openvpn-" + s.node, argv, true);
+  }
+  lab.wait_for(20s, "OpenVPN's tunnel", [&] { return (lab.run("hl", {"ping", "-c", "1", "-W", "1", "10.2.0.2"}), true); });
+}
+
+// charon the way ../shared/reference/toolchain.md says it runs here: its own strongswan.conf and
+// vici socket, a private /run (its pid file path is compiled in) and a copy of the binary (a host
+// AppArmor profile for /usr/lib/ipsec/charon may deny it files in the lab folder).
+void set_up_strongswan(PathLab& lab) {
+  const std::string psk = random_hex(16);
+  for (const auto& s : kSides) {
+    const fs::path dir = lab.work() / ("swan-" + s.node);
+    fs::create_directories(dir / "run");
+    lab.write_file("swan-" + s.node + "/strongswan.conf",
+                   "charon {\n  load = random nonce openssl kdf pem pkcs1 x509 pubkey curve25519 kernel-libipsec kernel-netlink "
+                   "socket-default vici\n  install_virtual_ip = no\n  install_routes = no\n"
+                   // its 0.0.0.0/0 route into ipsec0 in table 220 would catch its own ESP: that
+                   // table's rule goes after the main table's
+                   "  routing_table_prio = 40000\n  filelog { stderr { default = 1 } }\n"
+                   "  plugins { vici { socket = unix://" + (dir / "charon.vici").string() + " } }\n}\n");
+    lab.write_file("swan-" + s.node + "/swanctl.conf",
+                   "connections {\n  bench {\n    version = 2\n    local_addrs = " + s.outside + "\n    remote_addrs = " + s.peer +
+                       "\n    proposals = aes256gcm16-prfsha256-ecp256\n    encap = yes\n    local { auth = psk\n id = " + s.outside +
+                       " }\n    remote { auth = psk\n id = " + s.peer + " }\n    children {\n      tunnel1 {\n        local_ts = "
+                       "0.0.0.0/0\n        remote_ts = 0.0.0.0/0\n        esp_proposals = aes256gcm16\n        start_action = none\n"
+                       "      }\n    }\n  }\n}\nsecrets {\n  ike-bench { id-1 = " + s.peer + "\n secret = \"" + psk + "\" }\n}\n");
+    fs::copy_file("/usr/lib/ipsec/charon", dir / "charon", fs::copy_options::overwrite_existing);
+    lab.start(s.node, "charon-" + s.node,
+              {"env", "STRONGSWAN_CONF=" + (dir / "strongswan.conf").string(), "unshare", "-m", "--propagation", "private", "sh", "-c",
+               "mount --bind '" + (dir / "run").string() + "' /run && exec '" + (dir / "charon").string() + "'"},
+              true);
+  }
+  auto swanctl = [&](const Side& s, std::vector<std::string> args) {
+    const fs::path dir = lab.work() / ("swan-" + s.node);
+    args.insert(args.begin(), "swanctl");
+    args.insert(args.end(), {"--uri", "unix://" + (dir / "charon.vici").string()});
+    return lab.run(s.node, args);
+  };
+  for (const auto& s : kSides) {
+    const fs::path dir = lab.work() / ("swan-" + s.node);
+    lab.wait_for(5s, "charon's vici socket in " + s.node, [&] { return fs::exists(dir / "charon.vici"); });
+    swanctl(s, {"--load-all", "--file", (dir / "swanctl.conf").string()});
+  }
+  swanctl(kSides[0], {"--initiate", "--child", "tunnel1"});
+  route_through(lab, "ipsec0");
+}
+
+}  // namespace
+
+const std::vector<std::string>& data_path_names() {
+  static const std::vector<std::string> names = {"veth", "vpngw", "wireguard-go", "openvpn", "strongswan"};
+  return names;
+}
+
+void set_up_path(const std::string& name, PathLab& lab) {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium did not initialise");
+  if (name == "veth") return set_up_veth(lab);
+  if (name == "vpngw") return set_up_vpngw(lab);
+  if (name == "wireguard-go") return set_up_wireguard(lab);
+  if (name == "openvpn") return set_up_openvpn(lab);
+  if (name == "strongswan") return set_up_strongswan(lab);
+  throw std::invalid_argument("unknown data path '" + name + "' (veth, vpngw, wireguard-go, openvpn, strongswan)");
+}
+
+}  // namespace vpngw::bench

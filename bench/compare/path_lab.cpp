@@ -1,0 +1,108 @@
+#include "bench/compare/path_lab.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "lab/executor.hpp"
+#include "lab/process.hpp"
+#include "lab/topology.hpp"
+
+namespace vpngw::bench {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string log_tail(const fs::path& log) {
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
+}
+
+// utime + stime of /proc/PID/stat (fields 14 and 15), in clock ticks; 0 when it is gone.
+double cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int n = 3; n <= 15 && fields >> field; ++n)
+    if (n >= 14) ticks += std::stod(field);
+  return ticks;
+}
+
+}  // namespace
+
+PathLab::PathLab(const std::string& topology, const std::string& prefix, const fs::path& work, const fs::path& vpngw)
+    : prefix_(prefix), work_(work), vpngw_(vpngw) {
+  lab::remove_lab(prefix_, work_);  // what a crashed run of the same prefix left
+  fs::create_directories(work_);
+  const auto t = lab::load_topology(topology, work_.string());
+  std::ostringstream quiet;  // the lab's step lines; the bench prints its own
+  up_ = true;
+  lab::build_lab(t, {prefix_, work_, vpngw_}, quiet);
+}
+
+PathLab::~PathLab() {
+  try {
+    down();
+  } catch (...) {
+    // a destructor on the way out of an error: the next run's remove_lab cleans up
+  }
+}
+
+void PathLab::down() {
+  if (!up_) return;
+  up_ = false;
+  lab::remove_lab(prefix_, work_);
+}
+
+std::string PathLab::run(const std::string& node, const std::vector<std::string>& argv) const {
+  return lab::run_in_node_or_throw(node.empty() ? "" : prefix_ + "-" + node, argv);
+}
+
+pid_t PathLab::start(const std::string& node, const std::string& name, std::vector<std::string> argv, bool daemon) {
+  const pid_t pid = lab::start_process(work_, {prefix_ + "-" + node, name, std::move(argv)});
+  started_.emplace_back(name, pid);
+  if (daemon) daemons_.push_back(pid);
+  return pid;
+}
+
+void PathLab::wait_for(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    try {
+      if (ready()) return;
+    } catch (const std::exception&) {
+      // not there yet
+    }
+    for (const auto& [name, pid] : started_)
+      if (!lab::child_running(pid))
+        throw std::runtime_error(what + ": " + name + " exited; " + (work_ / (name + ".log")).string() + " ends:\n" +
+                                 log_tail(work_ / (name + ".log")));
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("timed out waiting for " + what);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void PathLab::write_file(const std::string& name, const std::string& text) const {
+  const fs::path p = work_ / name;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+  ::chmod(p.c_str(), 0600);  // keys and pre-shared secrets
+}
+
+double PathLab::daemon_cpu_seconds() const {
+  double ticks = 0;
+  for (pid_t pid : daemons_) ticks += cpu_ticks(pid);
+  return ticks / double(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace vpngw::bench
