@@ -68,11 +68,12 @@ int run_bench(BenchOptions b) {
   c.paths = b.paths;
   c.reps = b.reps;
   c.seconds = b.seconds;
-  c.topology = required_data_file("lab/topologies/bare/two-gateways.toml");
+  c.find_data_file = find_data_file;
   c.work = out / "dataplane";
   c.vpngw = self;
-  std::cout << "== data plane: no tunnel, vpngw, wireguard-go, OpenVPN, strongSwan (kernel-libipsec); " << c.reps << " x "
-            << c.seconds << " s per test after a first second left out" << std::endl;
+  std::cout << "== data plane: no tunnel, vpngw, wireguard-go, OpenVPN, strongSwan (kernel-libipsec), and NAT: vpngw nat,\n"
+               "   nftables masquerade; "
+            << c.reps << " x " << c.seconds << " s per test after a first second left out" << std::endl;
   const auto comparison = bench::run_comparison(c, std::cout);
   {
     Tee tee(out / "dataplane.txt");
@@ -110,12 +111,13 @@ int run_bench(BenchOptions b) {
 }  // namespace
 
 std::function<int()> add_bench_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan; failover: table, JSON, picture");
+  auto* cmd = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan, nftables; failover: table, JSON, picture");
   auto b = std::make_shared<BenchOptions>();
   cmd->footer(
-      "Each data path runs in a two-gateway lab of its own (lab/topologies/bare/two-gateways.toml): iperf3 TCP with 1 and 4\n"
-      "streams and UDP with 64-byte payloads, median [min-max] of the runs and the ratio to vpngw, and Mb/s per core\n"
-      "of the VPN daemons' CPU. Then the Site-to-Site lab's failover with the active endpoint killed. Needs root.\n"
+      "Each data path runs in a lab of its own: the tunnels in a two-gateway lab (lab/topologies/bare/two-gateways.toml),\n"
+      "the NAT paths in the Client VPN egress lab (client-vpc.toml). iperf3 TCP with 1 and 4 streams and UDP with 64-byte\n"
+      "payloads, median [min-max] of the runs and the ratio to vpngw, and the rate per core of the daemons' CPU; the NAT\n"
+      "paths' flow rates. Then the Site-to-Site lab's failover with the active endpoint killed. Needs root.\n"
       "Compare numbers only within one run on one machine.");
   cmd->add_flag("--quick", b->quick, "1 run of 2 s per test, failover by BFD only (a smoke run: numbers are rough)");
   cmd->add_option("--out", b->out, "where bench.json, bench.svg, dataplane.* and failover/ go (default ./vpngw-bench-*)");

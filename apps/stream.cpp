@@ -10,6 +10,7 @@
 #include "common/clock.hpp"
 #include "measure/failover_report.hpp"
 #include "measure/sequenced_stream.hpp"
+#include "measure/udp_spray.hpp"
 
 namespace vpngw {
 namespace {
@@ -80,9 +81,11 @@ std::function<int()> add_stream_command(CLI::App& app) {
     uint32_t pps = 1000;
     double seconds = 10;
     std::vector<std::string> runs;
+    uint32_t sources = 1, flows = 1;
+    uint64_t max_packets = UINT64_MAX;
   };
   auto o = std::make_shared<Options>();
-  auto* cmd = app.add_subcommand("stream", "a sequenced UDP stream for failover measurements");
+  auto* cmd = app.add_subcommand("stream", "test traffic: a sequenced UDP stream for failover measurements, a UDP spray for NAT load");
   cmd->require_subcommand(1);
   auto* send = cmd->add_subcommand("send", "send DEST at a steady rate; prints how many were sent");
   send->add_option("--to", o->to, "destination IPv4 address")->required();
@@ -101,6 +104,14 @@ std::function<int()> add_stream_command(CLI::App& app) {
   report->add_option("--run", o->runs, "LABEL,ARRIVALS_CSV,SENT,FAULT_NS[,DETECT_NS[,RECOVER_NS]] (repeat)")->required();
   report->add_option("--json", o->json, "write the runs as JSON");
   report->add_option("--svg", o->svg, "write the picture");
+  auto* spray = cmd->add_subcommand("spray", "UDP from many sources and ports as fast as one core sends, to load a NAT; prints sent and seconds");
+  spray->add_option("--to", o->to, "destination IPv4 address")->required();
+  spray->add_option("--port", o->port, "destination UDP port");
+  spray->add_option("--from", o->from, "the first source address")->required();
+  spray->add_option("--sources", o->sources, "source addresses from --from on");
+  spray->add_option("--flows", o->flows, "flows the packets cycle over (more than are sent: every packet a new flow)");
+  spray->add_option("--seconds", o->seconds, "duration");
+  spray->add_option("--max-packets", o->max_packets, "stop after this many");
   auto* now = cmd->add_subcommand("now", "print CLOCK_MONOTONIC in ns (the clock the stream uses)");
 
   return [=]() -> int {
@@ -119,6 +130,10 @@ std::function<int()> add_stream_command(CLI::App& app) {
         for (const auto& a : r.arrivals) out << a.seq << ',' << a.sent_ns << ',' << a.received_ns << '\n';
         if (!out) throw std::invalid_argument(o->out + ": cannot write");
         std::printf("%zu arrivals, %llu malformed\n", r.arrivals.size(), (unsigned long long)r.malformed);
+      } else if (spray->parsed()) {
+        const auto r = measure::spray_udp({need_address(o->to, "--to"), need_address(o->from, "--from"), o->port, o->sources,
+                                           o->flows, o->seconds, o->max_packets});
+        std::printf("%llu %.3f\n", (unsigned long long)r.sent, r.seconds);
       } else if (report->parsed()) {
         print_stream_report(o->runs, o->json, o->svg);
       }

@@ -15,11 +15,12 @@ import subprocess
 import sys
 from html import escape
 
-PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan"]
+PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "nat-vpngw", "nat-nftables"]
 LABELS = {"veth": "no tunnel", "vpngw": "vpngw", "wireguard-go": "wireguard-go", "openvpn": "OpenVPN",
-          "strongswan": "strongSwan libipsec"}
+          "strongswan": "strongSwan libipsec", "nat-vpngw": "vpngw nat", "nat-nftables": "nftables masquerade"}
 TESTS = [("tcp1", "TCP, 1 stream", "Mb/s"), ("tcp4", "TCP, 4 streams", "Mb/s"), ("udp64", "UDP, 64-byte payloads", "kpps")]
-COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a"}
+COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a",
+           "nat-vpngw": "#1f6fb4", "nat-nftables": "#777"}
 
 
 def package_version(package):
@@ -67,10 +68,11 @@ def main():
     summary = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
-        "versions": {name: package_version(name) for name in ("wireguard-go", "openvpn", "strongswan-charon", "iperf3")},
+        "versions": {name: package_version(name) for name in ("wireguard-go", "openvpn", "strongswan-charon", "iperf3", "nftables")},
         "dataplane": dataplane,
         "failover": failover,
-        "notes": "medians with [min, max] over the runs; ratio_to_vpngw compares medians within this run",
+        "notes": "medians with [min, max] over the runs; ratio_to_vpngw compares medians within this run "
+                 "(NAT paths: to vpngw nat)",
     }
     with open(os.path.join(d, "bench.json"), "w") as f:
         json.dump(summary, f, indent=2)
@@ -81,8 +83,9 @@ def main():
         for p in PATHS:
             s = dataplane.get(p, {}).get(kind)
             if s:
+                ratio = f' x{s["ratio_to_vpngw"]:.2f}' if s.get("ratio_to_vpngw") is not None else ""
                 rows.append((LABELS[p], COLOURS[p], s["median"], s["min"], s["max"],
-                             f'{s["median"]:.0f} [{s["min"]:.0f}-{s["max"]:.0f}] x{s["ratio_to_vpngw"]:.2f}'))
+                             f'{s["median"]:.0f} [{s["min"]:.0f}-{s["max"]:.0f}]{ratio}'))
         part, h = panel(y, title, unit, rows)
         elements += part
         y += h

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "bench/compare/data_paths.hpp"
+#include "bench/compare/nat_flows.hpp"
 #include "bench/compare/path_lab.hpp"
 #include "measure/iperf_result.hpp"
 
@@ -34,13 +36,14 @@ struct Samples {
   std::vector<std::string> errors;
 };
 
-// One iperf3 run from hl to hr; the daemons' CPU over the same wall time.
-void run_once(PathLab& lab, const Test& test, unsigned seconds, Samples& into) {
-  std::vector<std::string> argv = {"iperf3", "-c", "10.2.0.2", "-t", std::to_string(seconds), "-O", "1", "-J"};
+// One iperf3 run from the client to the server; the daemons' CPU over the same wall time.
+void run_once(PathLab& lab, const DataPath& path, const Test& test, unsigned seconds, Samples& into) {
+  std::vector<std::string> argv = {"iperf3", "-c", path.server_address, "-B", path.client_address, "-t", std::to_string(seconds),
+                                   "-O", "1", "-J"};
   argv.insert(argv.end(), test.args.begin(), test.args.end());
   const double cpu_before = lab.daemon_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
-  const std::string json = lab.run("hl", argv);
+  const std::string json = lab.run(path.client, argv);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cores = (lab.daemon_cpu_seconds() - cpu_before) / wall;
   const auto r = measure::parse_iperf_json(json);
@@ -64,8 +67,9 @@ std::string cell(const std::optional<measure::Spread>& s, std::optional<double> 
   return out;
 }
 
+// Tunnels compare with vpngw's tunnel, NAT paths with vpngw's NAT.
 std::optional<double> ratio_to_vpngw(const Comparison& c, const std::string& path, const std::string& test) {
-  const auto p = c.results.find(path), v = c.results.find("vpngw");
+  const auto p = c.results.find(path), v = c.results.find(data_path(path).nat ? "nat-vpngw" : "vpngw");
   if (p == c.results.end() || v == c.results.end()) return std::nullopt;
   const auto& mine = p->second.at(test).value;
   const auto& ref = v->second.at(test).value;
@@ -73,43 +77,70 @@ std::optional<double> ratio_to_vpngw(const Comparison& c, const std::string& pat
   return mine->median / ref->median;
 }
 
+// A path's lab, set up and carrying a first ping.
+std::unique_ptr<PathLab> path_lab(const ComparisonOptions& o, const DataPath& path, const std::string& folder) {
+  const std::string topology = o.find_data_file(path.topology);
+  if (topology.empty()) throw std::runtime_error(path.topology + " not found");
+  auto lab = std::make_unique<PathLab>(topology, o.prefix, o.work / folder, o.vpngw);
+  set_up_path(path, *lab);
+  lab->wait_for(10s, "a first ping from " + path.client + " to " + path.server_address + " through " + path.name,
+                [&] { return (lab->run(path.client, {"ping", "-c", "1", "-W", "1", path.server_address}), true); });
+  return lab;
+}
+
+void run_nat_flows(const ComparisonOptions& o, const DataPath& path, Comparison& c, std::ostream& progress) {
+  std::map<std::string, std::vector<double>> samples;
+  for (unsigned rep = 1; rep <= o.reps; ++rep) {
+    try {
+      auto lab = path_lab(o, path, path.name + "-flows-" + std::to_string(rep));  // new flows must be new
+      measure_nat_flows(*lab, path, o.seconds, samples);
+      char line[160];
+      std::snprintf(line, sizeof line, "  %s flows #%u: existing %.0f kpps, new %.1f k/s", path.name.c_str(), rep,
+                    samples["existing_kpps"].back(), samples["new_flows_kps"].back());
+      progress << line << std::endl;
+    } catch (const std::exception& e) {
+      progress << "  " << path.name << " flows #" << rep << ": " << e.what() << std::endl;
+    }
+  }
+  for (const auto& [metric, label] : nat_flow_metrics()) c.nat_flows[path.name][metric] = measure::spread_of(samples[metric]);
+}
+
 }  // namespace
 
 Comparison run_comparison(const ComparisonOptions& o, std::ostream& progress) {
   Comparison c;
   c.paths = o.paths.empty() ? data_path_names() : o.paths;
-  for (const auto& path : c.paths) {
-    progress << "== " << path << std::endl;
+  for (const auto& name : c.paths) {
+    const DataPath& path = data_path(name);
+    progress << "== " << name << std::endl;
     std::map<std::string, Samples> samples;
     try {
-      PathLab lab(o.topology, o.prefix, o.work / path, o.vpngw);
-      set_up_path(path, lab);
-      lab.wait_for(10s, "a first ping from hl to hr through " + path,
-                   [&] { return (lab.run("hl", {"ping", "-c", "1", "-W", "1", "10.2.0.2"}), true); });
-      lab.start("hr", "iperf3-server", {"iperf3", "-s", "-B", "10.2.0.2"}, false);
+      auto lab = path_lab(o, path, name);
+      lab->start(path.server, "iperf3-server", {"iperf3", "-s", "-B", path.server_address}, false);
       std::this_thread::sleep_for(300ms);
       for (const auto& test : tests())
         for (unsigned rep = 1; rep <= o.reps; ++rep) {
           auto& s = samples[test.key];
           try {
-            run_once(lab, test, o.seconds, s);
+            run_once(*lab, path, test, o.seconds, s);
             char line[128];
-            std::snprintf(line, sizeof line, "  %s %s #%u: %.0f", path.c_str(), test.key, rep, s.value.back());
+            std::snprintf(line, sizeof line, "  %s %s #%u: %.0f", name.c_str(), test.key, rep, s.value.back());
             progress << line << (s.per_core.empty() ? "" : "  (" + std::to_string(int(s.per_core.back())) + " per core)")
                      << std::endl;
           } catch (const std::exception& e) {
             s.errors.push_back(e.what());
-            progress << "  " << path << " " << test.key << " #" << rep << ": " << e.what() << std::endl;
+            progress << "  " << name << " " << test.key << " #" << rep << ": " << e.what() << std::endl;
           }
         }
     } catch (const std::exception& e) {
-      progress << "  " << path << " did not come up: " << e.what() << std::endl;
+      progress << "  " << name << " did not come up: " << e.what() << std::endl;
       for (const auto& test : tests()) samples[test.key].errors.push_back(std::string("did not come up: ") + e.what());
     }
     for (const auto& test : tests()) {
       auto& s = samples[test.key];
-      c.results[path][test.key] = {measure::spread_of(s.value), measure::spread_of(s.per_core), s.errors};
+      c.results[name][test.key] = {measure::spread_of(s.value), measure::spread_of(s.per_core), s.errors};
     }
+    if (path.nat) run_nat_flows(o, path, c, progress);
   }
   return c;
 }
@@ -132,7 +163,7 @@ void print_comparison(const Comparison& c, std::ostream& out) {
     }
     out << "\n";
   }
-  out << "median [min-max] of the runs; xN = ratio to vpngw's median in the same run\n\n"
+  out << "median [min-max] of the runs; xN = ratio to vpngw's median in the same run (NAT paths: to vpngw nat's)\n\n"
       << "per core of the daemons' CPU (Mb/s or kpps over the user + system time of the VPN processes):\n";
   for (const auto& path : c.paths) {
     if (path == "veth") continue;
@@ -142,6 +173,26 @@ void print_comparison(const Comparison& c, std::ostream& out) {
       std::snprintf(buf, sizeof buf, "%34s", cell(c.results.at(path).at(t.key).per_core, std::nullopt).c_str());
       out << buf;
     }
+    out << "\n";
+  }
+  if (c.nat_flows.empty()) return;
+  out << "\nNAT flows (vpngw stream spray from 40 client addresses; what the VPC host received):\n";
+  std::snprintf(buf, sizeof buf, "%-40s", "");
+  out << buf;
+  for (const auto& path : c.paths)
+    if (c.nat_flows.count(path)) {
+      std::snprintf(buf, sizeof buf, "%24s", path.c_str());
+      out << buf;
+    }
+  out << "\n";
+  for (const auto& [metric, label] : nat_flow_metrics()) {
+    std::snprintf(buf, sizeof buf, "%-40s", label.c_str());
+    out << buf;
+    for (const auto& path : c.paths)
+      if (c.nat_flows.count(path)) {
+        std::snprintf(buf, sizeof buf, "%24s", cell(c.nat_flows.at(path).at(metric), std::nullopt).c_str());
+        out << buf;
+      }
     out << "\n";
   }
 }
@@ -160,6 +211,9 @@ nlohmann::json comparison_json(const Comparison& c) {
       if (!r.errors.empty()) cellj["errors"] = r.errors;
       out[path][t.key] = cellj;
     }
+  for (const auto& [path, metrics] : c.nat_flows)
+    for (const auto& [metric, s] : metrics)
+      if (s) out["nat_flows"][path][metric] = spread(*s);
   return out;
 }
 

@@ -169,21 +169,72 @@ void set_up_strongswan(PathLab& lab) {
   route_through(lab, "ipsec0");
 }
 
+// `vpngw nat` in rt with one ENI, its TAP put into the VPC subnet's bridge.
+void set_up_nat_vpngw(PathLab& lab) {
+  lab.write_file("nat.toml", "[nat]\nname = \"bench\"\ntun = \"cvpn0\"\nclient_cidr = \"172.16.0.0/22\"\n"
+                             "inside_address = \"172.16.0.1\"\nmax_flows = 4194304\n[[eni]]\ndevice = \"eni0\"\n"
+                             "address = \"10.0.1.10/24\"\ngateway = \"10.0.1.1\"\n");
+  const fs::path stats = lab.work() / "nat.json";
+  lab.start("rt", "nat",
+            {lab.vpngw().string(), "nat", "--config", (lab.work() / "nat.toml").string(), "--stats", stats.string(), "--socket",
+             (lab.work() / "nat.sock").string()},
+            true);
+  lab.wait_for(10s, "vpngw nat", [&] { return fs::exists(stats) && fs::file_size(stats) > 0; });
+  lab.run("rt", {"ip", "link", "set", "eni0", "master", "br0"});
+}
+
+// The kernel routes and masquerades out of kn0 (10.0.1.11), whose peer is in the VPC bridge.
+void set_up_nat_nftables(PathLab& lab) {
+  lab.run("rt", {"ip", "link", "add", "kn0", "type", "veth", "peer", "name", "kn1"});
+  lab.run("rt", {"ip", "link", "set", "kn1", "master", "br0", "up"});
+  lab.run("rt", {"ip", "addr", "add", "10.0.1.11/24", "dev", "kn0"});
+  lab.run("rt", {"ip", "link", "set", "kn0", "up"});
+  lab.write_file("masquerade.nft",
+                 "table ip nat {\n  chain postrouting { type nat hook postrouting priority srcnat; oifname \"kn0\" masquerade; }\n}\n");
+  lab.run("rt", {"nft", "-f", (lab.work() / "masquerade.nft").string()});
+}
+
 }  // namespace
 
-const std::vector<std::string>& data_path_names() {
-  static const std::vector<std::string> names = {"veth", "vpngw", "wireguard-go", "openvpn", "strongswan"};
+const std::vector<DataPath>& data_paths() {
+  static const std::string kTwoGateways = "lab/topologies/bare/two-gateways.toml", kClientVpc = "lab/topologies/bare/client-vpc.toml";
+  static const std::vector<DataPath> all = {
+      {"veth", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"vpngw", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"wireguard-go", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"openvpn", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"strongswan", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"nat-vpngw", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
+      {"nat-nftables", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
+  };
+  return all;
+}
+
+std::vector<std::string> data_path_names() {
+  std::vector<std::string> names;
+  for (const auto& p : data_paths()) names.push_back(p.name);
   return names;
 }
 
-void set_up_path(const std::string& name, PathLab& lab) {
+const DataPath& data_path(const std::string& name) {
+  for (const auto& p : data_paths())
+    if (p.name == name) return p;
+  std::string names;
+  for (const auto& n : data_path_names()) names += " " + n;
+  throw std::invalid_argument("unknown data path '" + name + "'; there are:" + names);
+}
+
+void set_up_path(const DataPath& path, PathLab& lab) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium did not initialise");
+  const std::string& name = path.name;
   if (name == "veth") return set_up_veth(lab);
   if (name == "vpngw") return set_up_vpngw(lab);
   if (name == "wireguard-go") return set_up_wireguard(lab);
   if (name == "openvpn") return set_up_openvpn(lab);
   if (name == "strongswan") return set_up_strongswan(lab);
-  throw std::invalid_argument("unknown data path '" + name + "' (veth, vpngw, wireguard-go, openvpn, strongswan)");
+  if (name == "nat-vpngw") return set_up_nat_vpngw(lab);
+  if (name == "nat-nftables") return set_up_nat_nftables(lab);
+  throw std::invalid_argument("no set-up for data path '" + name + "'");
 }
 
 }  // namespace vpngw::bench

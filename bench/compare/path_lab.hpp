@@ -1,12 +1,7 @@
-// The network every compared data path runs in: lab/topologies/bare/two-gateways.toml, built
-// afresh for each path by the lab's own executor, so no path inherits another's routes, devices or
-// daemons:
-//
-//   hl 10.1.0.2 -- gl (10.1.0.1 | 198.51.100.1) ==== (198.51.100.2 | 10.2.0.1) gr -- hr 10.2.0.2
-//
-// A path puts its tunnel (or plain routes) between gl and gr; iperf3 runs from hl to hr. Every
-// process a path starts is a lab process (recorded PID, stopped by `down`), and the daemons among
-// them are the ones whose CPU the bench counts.
+// The lab a compared data path runs in (data_paths.hpp says which topology), built afresh for
+// each path by the lab's own executor, so no path inherits another's routes, devices or daemons.
+// Every process a path starts is a lab process (recorded PID, stopped by `down`), and the daemons
+// among them are the ones whose CPU the bench counts.
 #pragma once
 
 #include <sys/types.h>
@@ -21,7 +16,7 @@ namespace vpngw::bench {
 
 class PathLab {
  public:
-  // Builds the network in namespaces PREFIX-{hl,gl,gr,hr}; `topology` is the two-gateways file.
+  // Builds the topology file's network in namespaces PREFIX-<node>.
   PathLab(const std::string& topology, const std::string& prefix, const std::filesystem::path& work,
           const std::filesystem::path& vpngw);
   ~PathLab();  // down(), quietly
@@ -43,6 +38,7 @@ class PathLab {
 
   // CPU seconds (user + system) the daemons have used so far.
   double daemon_cpu_seconds() const;
+  const std::vector<pid_t>& daemons() const { return daemons_; }
 
   void down();
 

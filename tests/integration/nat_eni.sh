@@ -5,11 +5,11 @@
 # ARP and ping itself. Then the same traffic goes through Linux nftables masquerade, and the
 # behaviours that should match are compared: address hiding, port preservation for the first
 # client, a different port for a second client with the same source port, ICMP echo ids kept.
-# Topology: lab/client_vpc.sh.
+# Topology: tests/integration/client_vpc.sh.
 set -euo pipefail
 VPNGW=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
-source "$HERE/../../lab/client_vpc.sh"
+source "$HERE/client_vpc.sh"
 WORK=$(mktemp -d /tmp/vpngw-nat.XXXXXX)
 cleanup() { cvpc_down; rm -rf "$WORK"; }
 trap cleanup EXIT

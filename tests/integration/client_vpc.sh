@@ -1,4 +1,4 @@
-# Library for the NAT test and bench drivers (source it): the Client VPN egress lab, built by
+# Library for the NAT test driver (source it): the Client VPN egress lab, built by
 # `vpngw lab up` from lab/topologies/bare/client-vpc.toml. Simulated clients reach a VPC host
 # through a NAT router, either `vpngw nat` with an ENI-like TAP or Linux nftables masquerade.
 #
@@ -17,7 +17,7 @@ cvpc_exec() { local n=$1; shift; ip netns exec "$(cvpc_ns "$n")" "$@"; }
 cvpc_create() {
   CVPC_LAB=$1 CVPC_DIR=$(mktemp -d /tmp/vpngw-cvpc.XXXXXX)
   local clients=$2 i
-  "${VPNGW:?cvpc_create needs VPNGW}" lab up "$(dirname "${BASH_SOURCE[0]}")/topologies/bare/client-vpc.toml" \
+  "${VPNGW:?cvpc_create needs VPNGW}" lab up "$(dirname "${BASH_SOURCE[0]}")/../../lab/topologies/bare/client-vpc.toml" \
     --prefix "vpngw-$CVPC_LAB" --dir "$CVPC_DIR" >/dev/null
   for i in $(seq 11 $((9 + clients))); do cvpc_exec cl ip addr add "172.16.$((i / 256)).$((i % 256))/22" dev cl0; done
 }
