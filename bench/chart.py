@@ -15,12 +15,14 @@ import subprocess
 import sys
 from html import escape
 
-PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "nat-vpngw", "nat-nftables"]
+PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "nat-vpngw", "nat-nftables", "clientvpn-vpngw",
+         "clientvpn-openvpn"]
 LABELS = {"veth": "no tunnel", "vpngw": "vpngw", "wireguard-go": "wireguard-go", "openvpn": "OpenVPN",
-          "strongswan": "strongSwan libipsec", "nat-vpngw": "vpngw nat", "nat-nftables": "nftables masquerade"}
+          "strongswan": "strongSwan libipsec", "nat-vpngw": "vpngw nat", "nat-nftables": "nftables masquerade",
+          "clientvpn-vpngw": "Client VPN: vpngw", "clientvpn-openvpn": "Client VPN: OpenVPN"}
 TESTS = [("tcp1", "TCP, 1 stream", "Mb/s"), ("tcp4", "TCP, 4 streams", "Mb/s"), ("udp64", "UDP, 64-byte payloads", "kpps")]
 COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a",
-           "nat-vpngw": "#1f6fb4", "nat-nftables": "#777"}
+           "nat-vpngw": "#1f6fb4", "nat-nftables": "#777", "clientvpn-vpngw": "#1f6fb4", "clientvpn-openvpn": "#d80"}
 
 
 def package_version(package):

@@ -38,8 +38,8 @@ struct Samples {
 
 // One iperf3 run from the client to the server; the daemons' CPU over the same wall time.
 void run_once(PathLab& lab, const DataPath& path, const Test& test, unsigned seconds, Samples& into) {
-  std::vector<std::string> argv = {"iperf3", "-c", path.server_address, "-B", path.client_address, "-t", std::to_string(seconds),
-                                   "-O", "1", "-J"};
+  std::vector<std::string> argv = {"iperf3", "-c", path.server_address, "-t", std::to_string(seconds), "-O", "1", "-J"};
+  if (!path.client_address.empty()) argv.insert(argv.end(), {"-B", path.client_address});
   argv.insert(argv.end(), test.args.begin(), test.args.end());
   const double cpu_before = lab.daemon_cpu_seconds();
   const auto start = std::chrono::steady_clock::now();
@@ -67,9 +67,15 @@ std::string cell(const std::optional<measure::Spread>& s, std::optional<double> 
   return out;
 }
 
-// Tunnels compare with vpngw's tunnel, NAT paths with vpngw's NAT.
+// Tunnels compare with vpngw's tunnel, NAT paths with vpngw's NAT, Client VPN with vpngw's endpoint.
+std::string reference_path(const std::string& path) {
+  if (data_path(path).nat) return "nat-vpngw";
+  if (path.rfind("clientvpn-", 0) == 0) return "clientvpn-vpngw";
+  return "vpngw";
+}
+
 std::optional<double> ratio_to_vpngw(const Comparison& c, const std::string& path, const std::string& test) {
-  const auto p = c.results.find(path), v = c.results.find(data_path(path).nat ? "nat-vpngw" : "vpngw");
+  const auto p = c.results.find(path), v = c.results.find(reference_path(path));
   if (p == c.results.end() || v == c.results.end()) return std::nullopt;
   const auto& mine = p->second.at(test).value;
   const auto& ref = v->second.at(test).value;
@@ -147,7 +153,7 @@ Comparison run_comparison(const ComparisonOptions& o, std::ostream& progress) {
 
 void print_comparison(const Comparison& c, std::ostream& out) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%-14s", "path");
+  std::snprintf(buf, sizeof buf, "%-18s", "path");
   out << buf;
   for (const auto& t : tests()) {
     std::snprintf(buf, sizeof buf, "%34s", t.title);
@@ -155,7 +161,7 @@ void print_comparison(const Comparison& c, std::ostream& out) {
   }
   out << "\n";
   for (const auto& path : c.paths) {
-    std::snprintf(buf, sizeof buf, "%-14s", path.c_str());
+    std::snprintf(buf, sizeof buf, "%-18s", path.c_str());
     out << buf;
     for (const auto& t : tests()) {
       std::snprintf(buf, sizeof buf, "%34s", cell(c.results.at(path).at(t.key).value, ratio_to_vpngw(c, path, t.key)).c_str());
@@ -163,11 +169,11 @@ void print_comparison(const Comparison& c, std::ostream& out) {
     }
     out << "\n";
   }
-  out << "median [min-max] of the runs; xN = ratio to vpngw's median in the same run (NAT paths: to vpngw nat's)\n\n"
+  out << "median [min-max] of the runs; xN = ratio to vpngw's median in the same run (NAT: to vpngw nat's; Client VPN: to vpngw's endpoint)\n\n"
       << "per core of the daemons' CPU (Mb/s or kpps over the user + system time of the VPN processes):\n";
   for (const auto& path : c.paths) {
     if (path == "veth") continue;
-    std::snprintf(buf, sizeof buf, "%-14s", path.c_str());
+    std::snprintf(buf, sizeof buf, "%-18s", path.c_str());
     out << buf;
     for (const auto& t : tests()) {
       std::snprintf(buf, sizeof buf, "%34s", cell(c.results.at(path).at(t.key).per_core, std::nullopt).c_str());

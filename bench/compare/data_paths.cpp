@@ -3,6 +3,8 @@
 #include <sodium.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 namespace vpngw::bench {
@@ -194,6 +196,47 @@ void set_up_nat_nftables(PathLab& lab) {
   lab.run("rt", {"nft", "-f", (lab.work() / "masquerade.nft").string()});
 }
 
+void set_up_clientvpn_vpngw(PathLab& lab) { lab.count_as_daemon("endpoint"); }
+
+// OpenVPN's server in place of the endpoint the lab started, with what the endpoint had: its
+// address and port, PKI, client range, the VPC route pushed. --duplicate-cn and no connect-freq
+// limit, as a benchmark of many clients needs (2.6 allows 100 initial replies per 10 s).
+void set_up_clientvpn_openvpn(PathLab& lab) {
+  const std::string eni = lab.run("cvpn", {"ip", "-o", "link", "show", "eni0"});
+  const size_t at = eni.find(" master ");
+  if (at == std::string::npos) throw std::runtime_error("the endpoint's eni0 is in no bridge: " + eni);
+  const std::string bridge = eni.substr(at + 8, eni.find(' ', at + 8) - at - 8);
+  lab.stop("alice");
+  lab.stop("endpoint");
+  lab.run("cvpn", {"ip", "link", "add", "kn0", "type", "veth", "peer", "name", "kn1"});
+  lab.run("cvpn", {"ip", "link", "set", "kn1", "master", bridge, "up"});
+  lab.run("cvpn", {"ip", "addr", "add", "10.0.1.11/24", "dev", "kn0"});
+  lab.run("cvpn", {"ip", "link", "set", "kn0", "up"});
+  lab.write_file("masquerade.nft",
+                 "table ip nat {\n  chain postrouting { type nat hook postrouting priority srcnat; oifname \"kn0\" masquerade; }\n}\n");
+  lab.run("cvpn", {"nft", "-f", (lab.work() / "masquerade.nft").string()});
+  const std::string pki = (lab.work() / "pki").string();
+  lab.start("cvpn", "openvpn-server",
+            {"openvpn", "--mode", "server", "--tls-server", "--dev", "ovpns0", "--dev-type", "tun", "--proto", "udp", "--local",
+             "198.51.100.1", "--port", "443", "--topology", "subnet", "--ifconfig", "172.16.0.1", "255.255.252.0", "--ifconfig-pool",
+             "172.16.0.2", "172.16.3.254", "--push", "topology subnet", "--push", "route-gateway 172.16.0.1", "--push",
+             "route 10.0.0.0 255.255.0.0", "--ca", pki + "/ca.crt", "--cert", pki + "/server.crt", "--key", pki + "/server.key",
+             "--crl-verify", pki + "/crl.pem", "--dh", "none", "--data-ciphers", "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305",
+             "--keepalive", "10", "60", "--max-clients", "1000", "--duplicate-cn", "--connect-freq", "100000", "1",
+             "--connect-freq-initial", "100000", "1", "--verb", "3"},
+            true);
+  auto connected = [&](const std::string& name) {
+    return [&lab, name] {
+      std::ifstream in(lab.work() / (name + ".log"));
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      return text.find("Initialization Sequence Completed") != std::string::npos;
+    };
+  };
+  lab.wait_for(10s, "OpenVPN's server", connected("openvpn-server"));
+  lab.start("alice", "alice-to-openvpn", {"openvpn", "--config", (lab.work() / "alice.ovpn").string()}, false);
+  lab.wait_for(30s, "alice to connect to OpenVPN's server", connected("alice-to-openvpn"));
+}
+
 }  // namespace
 
 const std::vector<DataPath>& data_paths() {
@@ -206,6 +249,8 @@ const std::vector<DataPath>& data_paths() {
       {"strongswan", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
       {"nat-vpngw", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
       {"nat-nftables", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
+      {"clientvpn-vpngw", "lab/topologies/clientvpn.toml", "alice", "vpc", "10.0.1.20", ""},
+      {"clientvpn-openvpn", "lab/topologies/clientvpn.toml", "alice", "vpc", "10.0.1.20", ""},
   };
   return all;
 }
@@ -234,6 +279,8 @@ void set_up_path(const DataPath& path, PathLab& lab) {
   if (name == "strongswan") return set_up_strongswan(lab);
   if (name == "nat-vpngw") return set_up_nat_vpngw(lab);
   if (name == "nat-nftables") return set_up_nat_nftables(lab);
+  if (name == "clientvpn-vpngw") return set_up_clientvpn_vpngw(lab);
+  if (name == "clientvpn-openvpn") return set_up_clientvpn_openvpn(lab);
   throw std::invalid_argument("no set-up for data path '" + name + "'");
 }
 

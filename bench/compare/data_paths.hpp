@@ -11,6 +11,11 @@
 // Client VPN egress NAT, in rt of lab/topologies/bare/client-vpc.toml (cl 172.16.0.10 -> vpc 10.0.1.20):
 //   nat-vpngw     `vpngw nat`: source NAT to the ENI-like TAP eni0 (10.0.1.10) in the VPC bridge
 //   nat-nftables  Linux nftables masquerade out of a veth (10.0.1.11) in the same bridge
+// Client VPN, the built-in lab/topologies/clientvpn.toml (stock openvpn client alice -> vpc 10.0.1.20):
+//   clientvpn-vpngw    `vpngw clientvpn serve` with its ENIs, as the lab builds it
+//   clientvpn-openvpn  OpenVPN 2.6's own server in the endpoint's place (same address, port, PKI,
+//                      client range, pushed route), nftables masquerade standing in for the ENI;
+//                      alice reconnects to it with the same exported .ovpn
 #pragma once
 
 #include <string>
@@ -23,7 +28,8 @@ namespace vpngw::bench {
 struct DataPath {
   std::string name;
   std::string topology;  // data file, e.g. "lab/topologies/bare/two-gateways.toml"
-  std::string client, server, server_address, client_address;
+  std::string client, server, server_address;
+  std::string client_address;  // iperf3 binds to it; empty: the address the VPN gave the client
   bool nat = false;      // a NAT path: the flow tests (nat_flows.hpp) run on it too
 };
 

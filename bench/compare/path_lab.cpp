@@ -1,5 +1,6 @@
 #include "bench/compare/path_lab.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,26 @@ void PathLab::write_file(const std::string& name, const std::string& text) const
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
   ::chmod(p.c_str(), 0600);  // keys and pre-shared secrets
+}
+
+namespace {
+pid_t recorded_pid(const fs::path& work, const std::string& name) {
+  pid_t pid = 0;
+  std::ifstream(work / (name + ".pid")) >> pid;
+  if (pid <= 1) throw std::runtime_error("the lab recorded no PID for " + name);
+  return pid;
+}
+}  // namespace
+
+void PathLab::count_as_daemon(const std::string& name) { daemons_.push_back(recorded_pid(work_, name)); }
+
+void PathLab::stop(const std::string& name) {
+  const pid_t pid = recorded_pid(work_, name);
+  std::erase(daemons_, pid);
+  ::kill(pid, SIGTERM);
+  // The executor ran in this process, so it is our child: child_running reaps it.
+  for (int i = 0; i < 100 && lab::child_running(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (lab::child_running(pid)) ::kill(pid, SIGKILL);
 }
 
 double PathLab::daemon_cpu_seconds() const {

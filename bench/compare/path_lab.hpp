@@ -36,6 +36,11 @@ class PathLab {
   void wait_for(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready) const;
   void write_file(const std::string& name, const std::string& text) const;  // WORK/NAME, mode 0600
 
+  // Counts a process the lab's executor started (its PID in WORK/NAME.pid) as a daemon.
+  void count_as_daemon(const std::string& name);
+  // Stops a process the executor started, by its recorded PID (SIGTERM, then waits until it is gone).
+  void stop(const std::string& name);
+
   // CPU seconds (user + system) the daemons have used so far.
   double daemon_cpu_seconds() const;
   const std::vector<pid_t>& daemons() const { return daemons_; }

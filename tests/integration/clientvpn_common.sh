@@ -5,7 +5,7 @@
 # name: it prefixes the namespaces and the work directory).
 set -euo pipefail
 VPNGW=$(realpath "$1")
-source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/../../lab/client_vpn.sh"
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/client_vpn.sh"
 WORK=$(mktemp -d "/tmp/vpngw-$CVPN_TEST.XXXXXX")
 CVPN_P=$CVPN_TEST$$
 CVPN_VPNGW=$VPNGW

@@ -13,7 +13,7 @@
 #   - a client with explicit-exit-notify that exits is disconnected at once;
 #   - a renegotiation (client --reneg-sec 3) moves traffic to the new key without loss of service;
 #   - the legacy TLS 1.0 PRF key derivation works as well as tls-ekm.
-# Topology: lab/client_vpn.sh.
+# Topology: tests/integration/client_vpn.sh.
 CVPN_TEST=cv
 source "$(dirname "$0")/clientvpn_common.sh"
 endpoint_stat() { ctl --json stats | jq -r "$1 // 0"; }  # zero counters are left out

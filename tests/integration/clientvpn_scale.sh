@@ -4,7 +4,7 @@
 # host through the tunnel. Checks: all 50 connect within 60 s with distinct addresses from the
 # client CIDR; every ping is answered; the VPC host sees only the ENI's address; ctl lists 50
 # active connections; the connection log has 50 successful attempts. Prints handshake timing.
-# Topology: lab/client_vpn.sh.
+# Topology: tests/integration/client_vpn.sh.
 CVPN_TEST=cs
 source "$(dirname "$0")/clientvpn_common.sh"
 N=${CLIENTS:-50}

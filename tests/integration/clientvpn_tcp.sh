@@ -3,7 +3,7 @@
 # client with the exported file (proto tcp). Checks: the client connects; ping and a 2 MB TCP
 # transfer reach the VPC host from the ENI's address; `ctl connections` shows the client's real
 # address (not the relay's); the connection log says tcp; when the client goes away its TCP
-# connection's end ends the session at once. Topology: lab/client_vpn.sh.
+# connection's end ends the session at once. Topology: tests/integration/client_vpn.sh.
 CVPN_TEST=ct
 source "$(dirname "$0")/clientvpn_common.sh"
 

@@ -1,4 +1,4 @@
-# Library for the Client VPN test and bench drivers (source it): the lab `vpngw lab up` builds from
+# Library for the Client VPN test drivers (source it): the lab `vpngw lab up` builds from
 # lab/topologies/bare/client-vpn.toml, with clients added by `vpngw lab extend` and every process
 # started by `vpngw lab start` (PIDs recorded, logs in the work folder). Stock OpenVPN clients
 # reach a VPC through a vpngw Client VPN endpoint, by its AWS-style DNS name, over a lab "internet".
@@ -18,7 +18,7 @@
 # $CVPN_VPNGW is the binary.
 
 CVPN_NET=198.51.100
-CVPN_TOPOLOGY=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/topologies/bare/client-vpn.toml
+CVPN_TOPOLOGY=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../lab" && pwd)/topologies/bare/client-vpn.toml
 
 cvpn_ns() { echo "$CVPN_P-$1"; }
 cvpn_in() { local n=$1; shift; ip netns exec "$(cvpn_ns "$n")" "$@"; }
