@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "clientvpn/endpoint_config.hpp"
+#include "dx/dx_config.hpp"
 #include "gateway/gateway_config.hpp"
 #include "nat/nat_config.hpp"
 #include "router/router_config.hpp"
@@ -16,7 +17,7 @@ namespace {
 
 std::vector<const ConfigSchema*> schemas() {
   return {&gateway_schema(), &s2s::model_schema(), &clientvpn_endpoint_schema(), &nat_schema(), &lab::topology_schema(),
-          &router_schema()};
+          &router_schema(), &dx::dx_model_schema()};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "apps/bench.hpp"
 #include "apps/clientvpn.hpp"
 #include "apps/ctl.hpp"
+#include "apps/dx.hpp"
 #include "apps/guarded.hpp"
 #include "apps/lab.hpp"
 #include "apps/reference.hpp"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
   auto run_lab = vpngw::add_lab_command(app);
   auto run_bench = vpngw::add_bench_command(app);
   auto run_clientvpn = vpngw::add_clientvpn_command(app);
+  auto run_dx = vpngw::add_dx_command(app);
   auto run_reference = vpngw::add_reference_command(app);
 
   CLI11_PARSE(app, argc, argv);
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
   if (int rc = run_lab(); rc >= 0) return rc;
   if (int rc = run_bench(); rc >= 0) return rc;
   if (int rc = run_clientvpn(); rc >= 0) return rc;
+  if (int rc = run_dx(); rc >= 0) return rc;
   if (int rc = run_reference(); rc >= 0) return rc;
 
   if (export_cgw->parsed()) {

@@ -1,5 +1,5 @@
-// Fuzzes the config loaders (`vpngw gateway`, `vpngw nat`, the Site-to-Site model, the Client VPN
-// endpoint and lab topologies): any bytes must give a config or a ConfigError, nothing else. All
+// Fuzzes the config loaders (`vpngw gateway`, `vpngw nat`, the Site-to-Site and Direct Connect
+// models, the Client VPN endpoint and lab topologies): any bytes must give a config or a ConfigError, nothing else. All
 // share the strict TOML reader, so one corpus serves them all.
 #include <cstdint>
 #include <string_view>
@@ -7,6 +7,7 @@
 #include "gateway/gateway_config.hpp"
 #include "nat/nat_config.hpp"
 #include "clientvpn/endpoint_config.hpp"
+#include "dx/dx_config.hpp"
 #include "s2s/vpn_config.hpp"
 #include "lab/topology.hpp"
 
@@ -22,6 +23,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)vpngw::s2s::parse_site_to_site(text, "fuzz.toml");
+  } catch (const vpngw::ConfigError&) {
+  }
+  try {
+    (void)vpngw::dx::parse_direct_connect(text, "fuzz.toml");
   } catch (const vpngw::ConfigError&) {
   }
   try {

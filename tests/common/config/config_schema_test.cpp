@@ -11,6 +11,7 @@
 
 #include "clientvpn/endpoint_config.hpp"
 #include "common/config/config_schema.hpp"
+#include "dx/dx_config.hpp"
 #include "gateway/gateway_config.hpp"
 #include "nat/nat_config.hpp"
 #include "router/router_config.hpp"
@@ -133,9 +134,15 @@ TEST(ConfigSchema, RouterDocumentsWhatItsParserReads) {
                                 [](const std::string& t) { parse_router_config(t, "s.toml"); }});
 }
 
+TEST(ConfigSchema, DirectConnectModelDocumentsWhatItsParserReads) {
+  expect_schema_matches_parser({dx::dx_model_schema(),
+                                {read(kExamples + "dx.toml")},
+                                [](const std::string& t) { dx::parse_direct_connect(t, "s.toml"); }});
+}
+
 TEST(ConfigSchema, ReferencePagesAreCurrent) {
   for (const ConfigSchema* s : {&gateway_schema(), &s2s::model_schema(), &clientvpn_endpoint_schema(), &nat_schema(),
-                                &lab::topology_schema(), &router_schema()}) {
+                                &lab::topology_schema(), &router_schema(), &dx::dx_model_schema()}) {
     const std::string path = std::string(VPNGW_SOURCE_DIR "/docs/reference/") + std::string(s->name) + ".md";
     EXPECT_EQ(read(path), reference_markdown(*s))
         << path << " is stale; regenerate: ./build/vpngw reference " << s->name << " > " << path;
