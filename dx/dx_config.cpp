@@ -28,12 +28,6 @@ std::string joined(std::span<const std::string_view> items) {
   return s;
 }
 
-std::string read_id(TableReader& r, std::set<std::string>& seen, const std::string& what) {
-  const std::string id = r.required_string("id", "a unique id for this " + what);
-  if (!seen.insert(id).second) r.fail("id", quoted(id), "ids must be unique in the file");
-  return id;
-}
-
 template <class Enum>
 Enum read_choice(TableReader& r, const std::string& key, Enum fallback, std::initializer_list<std::pair<std::string_view, Enum>> choices) {
   const auto text = r.string(key);
@@ -133,7 +127,7 @@ void check_auth_key(TableReader& r, const std::string& key) {
 
 VirtualInterface read_vif(TableReader& r, const DirectConnectConfig& cfg, std::set<std::string>& ids, std::set<std::string>& used) {
   VirtualInterface v;
-  v.id = read_id(r, ids, "virtual interface");
+  v.id = read_unique_id(r, ids, "virtual interface");
   v.type = read_choice(r, "type", VifType::private_vif,
                        {{"private", VifType::private_vif}, {"transit", VifType::transit}, {"public", VifType::public_vif}});
   v.connection = r.required_string("connection", "the id of the [[dx_connection]] or [[dx_lag]] it runs on");
@@ -299,17 +293,10 @@ DirectConnectConfig parse_direct_connect(std::string_view toml_text, const std::
   TableReader top(root, "", source);
   DirectConnectConfig cfg;
   std::set<std::string> ids, used_peerings;
-  auto each = [&](const std::string& key, auto&& fn) {
-    if (const auto* arr = top.array_of_tables(key))
-      for (size_t i = 0; i < arr->size(); ++i) {
-        TableReader r(*arr->get(i)->as_table(), key + "[" + std::to_string(i) + "]", source);
-        fn(r);
-        r.reject_unknown();
-      }
-  };
+  auto each = [&](const std::string& key, auto&& read) { for_each_table(top, key, read); };
   each("dx_lag", [&](TableReader& r) {
     Lag l;
-    l.id = read_id(r, ids, "LAG");
+    l.id = read_unique_id(r, ids, "LAG");
     l.connections_bandwidth = r.required_string("connections_bandwidth", "the speed of every link, e.g. \"10Gbps\"");
     if (auto why = check_connection_bandwidth(ConnectionType::dedicated, l.connections_bandwidth))
       r.fail("connections_bandwidth", quoted(l.connections_bandwidth), "a LAG bundles dedicated connections: " + *why);
@@ -318,7 +305,7 @@ DirectConnectConfig parse_direct_connect(std::string_view toml_text, const std::
   });
   each("dx_connection", [&](TableReader& r) {
     Connection c;
-    c.id = read_id(r, ids, "connection");
+    c.id = read_unique_id(r, ids, "connection");
     c.type = read_choice(r, "type", ConnectionType::dedicated, {{"dedicated", ConnectionType::dedicated}, {"hosted", ConnectionType::hosted}});
     c.owner = read_choice(r, "owner", Owner::customer, {{"customer", Owner::customer}, {"partner", Owner::partner}});
     c.bandwidth = r.required_string("bandwidth", "the port speed, e.g. \"10Gbps\" or (hosted) \"50Mbps\"");
@@ -348,7 +335,7 @@ DirectConnectConfig parse_direct_connect(std::string_view toml_text, const std::
   }
   each("dx_gateway", [&](TableReader& r) {
     DxGateway g;
-    g.id = read_id(r, ids, "Direct Connect gateway");
+    g.id = read_unique_id(r, ids, "Direct Connect gateway");
     if (auto asn = r.integer("amazon_side_asn", 0, 4294967295)) {
       if (auto why = check_dx_gateway_asn(uint64_t(*asn))) r.fail("amazon_side_asn", std::to_string(*asn), *why);
       g.amazon_side_asn = uint32_t(*asn);

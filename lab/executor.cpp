@@ -67,23 +67,8 @@ class Builder {
     return pid;
   }
 
-  // Polls `ready` every 100 ms; a lab process that died meanwhile ends the wait with its log.
   void wait_for(std::chrono::seconds limit, const std::string& what, const std::function<bool()>& ready) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      try {
-        if (ready()) return;
-      } catch (const std::exception&) {
-        // not answering yet
-      }
-      for (const auto& [name, pid] : started_)
-        if (!child_running(pid))
-          throw std::runtime_error(name + " exited while waiting for " + what + ": see " + (o_.work / (name + ".log")).string());
-      if (std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("timed out after " + std::to_string(limit.count()) + " s waiting for " + what + " (logs in " +
-                                 o_.work.string() + ")");
-      std::this_thread::sleep_for(100ms);
-    }
+    wait_for_ready(limit, what, ready, started_, o_.work);
   }
 
   static nlohmann::json ask(const std::string& socket, const std::string& command) {

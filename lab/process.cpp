@@ -165,6 +165,29 @@ std::string run_in_node_or_throw(const std::string& netns, const std::vector<std
   return std::move(r.out);
 }
 
+void wait_for_ready(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready,
+                    const std::vector<std::pair<std::string, pid_t>>& watched, const std::filesystem::path& work) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    try {
+      if (ready()) return;
+    } catch (const std::exception&) {
+      // not answering yet
+    }
+    for (const auto& [name, pid] : watched) {
+      if (child_running(pid)) continue;
+      std::ifstream in(work / (name + ".log"));
+      std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (log.size() > 1500) log = "..." + log.substr(log.size() - 1500);
+      throw std::runtime_error(name + " exited while waiting for " + what + "; " + (work / (name + ".log")).string() + " ends:\n" + log);
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("timed out after " + std::to_string(limit.count()) + " ms waiting for " + what + " (logs in " +
+                               work.string() + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 bool child_running(pid_t pid) {
   int status = 0;
   const pid_t r = ::waitpid(pid, &status, WNOHANG);

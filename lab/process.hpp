@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ struct CommandResult {
 CommandResult run_in_node(const std::string& netns, const std::vector<std::string>& argv);
 // The same, and a std::runtime_error naming the command and quoting its stderr when it fails.
 std::string run_in_node_or_throw(const std::string& netns, const std::vector<std::string>& argv);
+
+// Polls `ready` every 100 ms until `limit` (an exception from it counts as "not yet"). A watched
+// process (name, PID) that exits meanwhile ends the wait at once with the end of WORK/NAME.log.
+void wait_for_ready(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready,
+                    const std::vector<std::pair<std::string, pid_t>>& watched, const std::filesystem::path& work);
 
 // Whether a child of ours still runs (reaps it if it ended).
 bool child_running(pid_t pid);

@@ -29,12 +29,6 @@ uint32_t read_asn(TableReader& r, const std::string& key, uint32_t fallback,
   return uint32_t(*v);
 }
 
-std::string read_id(TableReader& r, std::set<std::string>& seen, const std::string& what) {
-  const std::string id = r.required_string("id", "a unique id for this " + what);
-  if (!seen.insert(id).second) r.fail("id", "\"" + id + "\"", "ids must be unique in the file");
-  return id;
-}
-
 // Inside CIDRs in use per virtual private gateway (AWS: unique per VGW; not required on a TGW).
 using UsedCidrs = std::map<std::string, std::set<uint32_t>>;
 
@@ -61,7 +55,7 @@ VpnTunnel read_tunnel(TableReader& r) {
 VpnConnection read_connection(TableReader& r, const SiteToSiteConfig& cfg, std::set<std::string>& ids,
                               UsedCidrs& used, std::mt19937& rng) {
   VpnConnection c;
-  c.id = read_id(r, ids, "VPN connection");
+  c.id = read_unique_id(r, ids, "VPN connection");
   c.customer_gateway = r.required_string("customer_gateway", "the id of a [[customer_gateway]]");
   auto cgw = std::find_if(cfg.customer_gateways.begin(), cfg.customer_gateways.end(),
                           [&](const CustomerGateway& g) { return g.id == c.customer_gateway; });
@@ -149,17 +143,10 @@ SiteToSiteConfig parse_site_to_site(std::string_view toml_text, const std::strin
   TableReader top(root, "", source);
   SiteToSiteConfig cfg;
   std::set<std::string> ids;
-  auto each = [&](const std::string& key, auto&& fn) {
-    if (const auto* arr = top.array_of_tables(key))
-      for (size_t i = 0; i < arr->size(); ++i) {
-        TableReader r(*arr->get(i)->as_table(), key + "[" + std::to_string(i) + "]", source);
-        fn(r);
-        r.reject_unknown();
-      }
-  };
+  auto each = [&](const std::string& key, auto&& read) { for_each_table(top, key, read); };
   each("customer_gateway", [&](TableReader& r) {
     CustomerGateway g;
-    g.id = read_id(r, ids, "customer gateway");
+    g.id = read_unique_id(r, ids, "customer gateway");
     g.bgp_asn = read_asn(r, "bgp_asn", g.bgp_asn, check_customer_asn);
     g.ip_address = parse_address(r, "ip_address", r.required_string("ip_address", "the customer gateway's outside IPv4 address"));
     if (g.ip_address.v6) r.fail("ip_address", "\"" + g.ip_address.to_string() + "\"", "AWS takes an IPv4 address for a customer gateway");
@@ -167,13 +154,13 @@ SiteToSiteConfig parse_site_to_site(std::string_view toml_text, const std::strin
   });
   each("vpn_gateway", [&](TableReader& r) {
     VpnGateway g;
-    g.id = read_id(r, ids, "virtual private gateway");
+    g.id = read_unique_id(r, ids, "virtual private gateway");
     g.amazon_side_asn = read_asn(r, "amazon_side_asn", g.amazon_side_asn, check_amazon_side_asn);
     cfg.vpn_gateways.push_back(g);
   });
   each("transit_gateway", [&](TableReader& r) {
     TransitGateway g;
-    g.id = read_id(r, ids, "transit gateway");
+    g.id = read_unique_id(r, ids, "transit gateway");
     g.amazon_side_asn = read_asn(r, "amazon_side_asn", g.amazon_side_asn, check_amazon_side_asn);
     if (auto e = r.boolean("vpn_ecmp_support")) g.vpn_ecmp_support = *e;
     cfg.transit_gateways.push_back(g);

@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string log_tail(const fs::path& log) {
-  std::ifstream in(log);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return text.size() > 1500 ? text.substr(text.size() - 1500) : text;
-}
-
 // utime + stime of /proc/PID/stat (fields 14 and 15), in clock ticks; 0 when it is gone.
 double cpu_ticks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -77,20 +71,7 @@ pid_t PathLab::start(const std::string& node, const std::string& name, std::vect
 }
 
 void PathLab::wait_for(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready) const {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    try {
-      if (ready()) return;
-    } catch (const std::exception&) {
-      // not there yet
-    }
-    for (const auto& [name, pid] : started_)
-      if (!lab::child_running(pid))
-        throw std::runtime_error(what + ": " + name + " exited; " + (work_ / (name + ".log")).string() + " ends:\n" +
-                                 log_tail(work_ / (name + ".log")));
-    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("timed out waiting for " + what);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  lab::wait_for_ready(limit, what, ready, started_, work_);
 }
 
 void PathLab::write_file(const std::string& name, const std::string& text) const {

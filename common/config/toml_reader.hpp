@@ -167,6 +167,26 @@ auto parse_string_list(TableReader& r, const std::string& key, const std::string
   return out;
 }
 
+// Every table of the array of tables `key` in `top` ("vpn_connection" -> vpn_connection[0], ...),
+// read by `read(TableReader&)` and then refused if it holds a key `read` did not look at.
+template <class Read>
+void for_each_table(TableReader& top, const std::string& key, Read&& read) {
+  const toml::array* tables = top.array_of_tables(key);
+  if (!tables) return;
+  for (size_t i = 0; i < tables->size(); ++i) {
+    TableReader r(*tables->get(i)->as_table(), top.full(key) + "[" + std::to_string(i) + "]", top.source());
+    read(r);
+    r.reject_unknown();
+  }
+}
+
+// The table's required "id", which must not be in `seen` yet (AWS's ids are unique per account).
+inline std::string read_unique_id(TableReader& r, std::set<std::string>& seen, const std::string& what) {
+  const std::string id = r.required_string("id", "a unique id for this " + what);
+  if (!seen.insert(id).second) r.fail("id", "\"" + id + "\"", "ids must be unique in the file");
+  return id;
+}
+
 // A list of prefix strings, e.g. export = ["10.0.0.0/16", "fd00::/48"].
 inline std::vector<IpPrefix> parse_prefix_list(TableReader& r, const std::string& key) {
   return parse_string_list(r, key, "prefixes, e.g. [\"10.0.0.0/16\"]",
