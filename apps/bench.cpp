@@ -71,8 +71,8 @@ int run_bench(BenchOptions b) {
   c.find_data_file = find_data_file;
   c.work = out / "dataplane";
   c.vpngw = self;
-  std::cout << "== data plane: no tunnel, vpngw, wireguard-go, OpenVPN, strongSwan (kernel-libipsec), and NAT: vpngw nat,\n"
-               "   nftables masquerade; "
+  std::cout << "== data plane: no tunnel, vpngw, wireguard-go, OpenVPN, strongSwan (kernel-libipsec), fastd, Nebula; NAT:\n"
+               "   vpngw nat, nftables masquerade; Client VPN: vpngw, OpenVPN's server; "
             << c.reps << " x " << c.seconds << " s per test after a first second left out" << std::endl;
   const auto comparison = bench::run_comparison(c, std::cout);
   {
@@ -111,7 +111,7 @@ int run_bench(BenchOptions b) {
 }  // namespace
 
 std::function<int()> add_bench_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan, nftables; failover: table, JSON, picture");
+  auto* cmd = app.add_subcommand("bench", "data plane against no tunnel, wireguard-go, OpenVPN, strongSwan, fastd, Nebula, nftables; failover: table, JSON, picture");
   auto b = std::make_shared<BenchOptions>();
   cmd->footer(
       "Each data path runs in a lab of its own: the tunnels in a two-gateway lab (lab/topologies/bare/two-gateways.toml),\n"

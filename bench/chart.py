@@ -15,13 +15,14 @@ import subprocess
 import sys
 from html import escape
 
-PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "nat-vpngw", "nat-nftables", "clientvpn-vpngw",
+PATHS = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "fastd", "nebula", "nat-vpngw", "nat-nftables", "clientvpn-vpngw",
          "clientvpn-openvpn"]
 LABELS = {"veth": "no tunnel", "vpngw": "vpngw", "wireguard-go": "wireguard-go", "openvpn": "OpenVPN",
-          "strongswan": "strongSwan libipsec", "nat-vpngw": "vpngw nat", "nat-nftables": "nftables masquerade",
+          "strongswan": "strongSwan libipsec", "fastd": "fastd", "nebula": "Nebula", "nat-vpngw": "vpngw nat", "nat-nftables": "nftables masquerade",
           "clientvpn-vpngw": "Client VPN: vpngw", "clientvpn-openvpn": "Client VPN: OpenVPN"}
 TESTS = [("tcp1", "TCP, 1 stream", "Mb/s"), ("tcp4", "TCP, 4 streams", "Mb/s"), ("udp64", "UDP, 64-byte payloads", "kpps")]
-COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a",
+COLOURS = {"veth": "#999", "vpngw": "#1f6fb4", "wireguard-go": "#7a4", "openvpn": "#d80", "strongswan": "#a4a", "fastd": "#4aa",
+           "nebula": "#a74",
            "nat-vpngw": "#1f6fb4", "nat-nftables": "#777", "clientvpn-vpngw": "#1f6fb4", "clientvpn-openvpn": "#d80"}
 
 
@@ -70,7 +71,7 @@ def main():
     summary = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
-        "versions": {name: package_version(name) for name in ("wireguard-go", "openvpn", "strongswan-charon", "iperf3", "nftables")},
+        "versions": {name: package_version(name) for name in ("wireguard-go", "openvpn", "strongswan-charon", "fastd", "nebula", "iperf3", "nftables")},
         "dataplane": dataplane,
         "failover": failover,
         "notes": "medians with [min, max] over the runs; ratio_to_vpngw compares medians within this run "

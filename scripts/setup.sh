@@ -13,7 +13,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # runtime, test peers and tools
   iproute2 nftables iputils-ping iperf3 tcpdump tshark procps psmisc socat jq bc python3 curl
-  wireguard-go wireguard-tools openvpn bird2 dnsmasq-base
+  wireguard-go wireguard-tools openvpn bird2 dnsmasq-base fastd nebula
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins libstrongswan-extra-plugins
 )
 

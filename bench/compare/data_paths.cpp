@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <stdexcept>
 
 namespace vpngw::bench {
@@ -171,6 +172,57 @@ void set_up_strongswan(PathLab& lab) {
   route_through(lab, "ipsec0");
 }
 
+// fastd, the fastest user-space VPN in Debian here: tun mode, one peer each way, AES-128-GCM (its
+// fastest AEAD method), keys from `fastd --generate-key`.
+void set_up_fastd(PathLab& lab) {
+  std::string secret[2], key[2];
+  for (int i = 0; i < 2; ++i) {
+    std::istringstream out(lab.run("", {"fastd", "--generate-key"}));
+    for (std::string label, value; out >> label >> value;) (label == "Secret:" ? secret[i] : key[i]) = value;
+    if (secret[i].empty() || key[i].empty()) throw std::runtime_error("fastd --generate-key printed no key pair");
+  }
+  for (int i = 0; i < 2; ++i) {
+    const auto& s = kSides[i];
+    const std::string file = "fastd-" + s.node + ".conf";
+    lab.write_file(file, "log level warn;\nmode tun;\ninterface \"fastd0\";\nmethod \"aes128-gcm\";\nbind " + s.outside +
+                             ":10000;\nsecret \"" + secret[i] + "\";\nmtu " + kTunnelMtu + ";\npeer \"" + kSides[1 - i].node +
+                             "\" {\n  key \"" + key[1 - i] + "\";\n  remote " + s.peer + ":10000;\n}\n");
+    lab.start(s.node, "fastd-" + s.node, {"fastd", "--config", (lab.work() / file).string()}, true);
+  }
+  for (const auto& s : kSides) {
+    lab.wait_for(5s, "fastd's fastd0 in " + s.node, [&] { return (lab.run(s.node, {"ip", "link", "show", "fastd0"}), true); });
+    lab.run(s.node, {"ip", "link", "set", "fastd0", "up"});
+  }
+  route_through(lab, "fastd0");
+}
+
+// Nebula: a lab CA signs one certificate per side, each carrying its side's hosts as a subnet
+// (what Nebula's unsafe_routes need), no lighthouse (the peers are in each other's static host
+// map), AES-256-GCM, a firewall that lets everything through.
+void set_up_nebula(PathLab& lab) {
+  const std::string dir = lab.work().string();
+  lab.run("", {"nebula-cert", "ca", "-name", "vpngw-bench", "-out-crt", dir + "/nebula-ca.crt", "-out-key", dir + "/nebula-ca.key"});
+  const char* overlay[2] = {"10.98.0.1", "10.98.0.2"};
+  for (int i = 0; i < 2; ++i) {
+    const auto& s = kSides[i];
+    const std::string base = dir + "/nebula-" + s.node;
+    lab.run("", {"nebula-cert", "sign", "-ca-crt", dir + "/nebula-ca.crt", "-ca-key", dir + "/nebula-ca.key", "-name", s.node, "-ip",
+                 std::string(overlay[i]) + "/24", "-subnets", i == 0 ? kLeftHosts : kRightHosts, "-out-crt", base + ".crt",
+                 "-out-key", base + ".key"});
+    lab.write_file("nebula-" + s.node + ".yml",
+                   "pki:\n  ca: " + dir + "/nebula-ca.crt\n  cert: " + base + ".crt\n  key: " + base + ".key\n" +
+                       "static_host_map:\n  \"" + overlay[1 - i] + "\": [\"" + s.peer + ":4242\"]\n" +
+                       "lighthouse:\n  am_lighthouse: false\n  hosts: []\nlisten:\n  host: " + s.outside + "\n  port: 4242\n" +
+                       "punchy:\n  punch: false\ncipher: aes\n" + "tun:\n  dev: nebula0\n  mtu: " + kTunnelMtu +
+                       "\n  unsafe_routes:\n    - route: " + s.remote_hosts + "\n      via: " + overlay[1 - i] + "\n" +
+                       "firewall:\n  outbound:\n    - port: any\n      proto: any\n      host: any\n" +
+                       "  inbound:\n    - port: any\n      proto: any\n      host: any\nlogging:\n  level: warning\n");
+    lab.start(s.node, "nebula-" + s.node, {"nebula", "-config", base + ".yml"}, true);
+  }
+  for (const auto& s : kSides)
+    lab.wait_for(5s, "nebula's nebula0 in " + s.node, [&] { return (lab.run(s.node, {"ip", "link", "show", "nebula0"}), true); });
+}
+
 // `vpngw nat` in rt with one ENI, its TAP put into the VPC subnet's bridge.
 void set_up_nat_vpngw(PathLab& lab) {
   lab.write_file("nat.toml", "[nat]\nname = \"bench\"\ntun = \"cvpn0\"\nclient_cidr = \"172.16.0.0/22\"\n"
@@ -247,6 +299,8 @@ const std::vector<DataPath>& data_paths() {
       {"wireguard-go", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
       {"openvpn", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
       {"strongswan", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"fastd", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
+      {"nebula", kTwoGateways, "hl", "hr", "10.2.0.2", "10.1.0.2"},
       {"nat-vpngw", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
       {"nat-nftables", kClientVpc, "cl", "vpc", "10.0.1.20", "172.16.0.10", true},
       {"clientvpn-vpngw", "lab/topologies/clientvpn.toml", "alice", "vpc", "10.0.1.20", ""},
@@ -277,6 +331,8 @@ void set_up_path(const DataPath& path, PathLab& lab) {
   if (name == "wireguard-go") return set_up_wireguard(lab);
   if (name == "openvpn") return set_up_openvpn(lab);
   if (name == "strongswan") return set_up_strongswan(lab);
+  if (name == "fastd") return set_up_fastd(lab);
+  if (name == "nebula") return set_up_nebula(lab);
   if (name == "nat-vpngw") return set_up_nat_vpngw(lab);
   if (name == "nat-nftables") return set_up_nat_nftables(lab);
   if (name == "clientvpn-vpngw") return set_up_clientvpn_vpngw(lab);

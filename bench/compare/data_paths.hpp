@@ -8,6 +8,8 @@
 //   openvpn       Debian's OpenVPN 2.6, p2p TLS, AES-256-GCM, user space (no DCO on this kernel)
 //   strongswan    Debian's charon with kernel-libipsec (ESP in user space over its TUN, always in
 //                 UDP 4500: this kernel has no ESP), IKEv2 PSK, AES-256-GCM
+//   fastd         Debian's fastd 22, tun mode, aes128-gcm (its fastest AEAD)
+//   nebula        Debian's Nebula 1.6, certificates from a lab CA, AES-256-GCM
 // Client VPN egress NAT, in rt of lab/topologies/bare/client-vpc.toml (cl 172.16.0.10 -> vpc 10.0.1.20):
 //   nat-vpngw     `vpngw nat`: source NAT to the ENI-like TAP eni0 (10.0.1.10) in the VPC bridge
 //   nat-nftables  Linux nftables masquerade out of a veth (10.0.1.11) in the same bridge

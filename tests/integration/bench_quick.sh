@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Namespaces (root): `vpngw bench --quick` end to end, so the benchmark command cannot rot. Checks
 # only that every data path ran and carried traffic (no tunnel, vpngw, wireguard-go, OpenVPN,
-# strongSwan with kernel-libipsec, vpngw nat and nftables masquerade, vpngw's Client VPN endpoint
+# strongSwan with kernel-libipsec, fastd, Nebula, vpngw nat and nftables masquerade, vpngw's Client VPN endpoint
 # and OpenVPN's server; three tests each), that the NAT flow tests and the failover run were
 # measured, and that bench.json and bench.svg are complete. Numbers are not judged: CI boxes
 # differ. Uses the namespaces bench-*.
@@ -18,7 +18,7 @@ import json, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
 b = json.load(open(f"{d}/bench.json"))
 problems = []
-paths = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "nat-vpngw", "nat-nftables", "clientvpn-vpngw",
+paths = ["veth", "vpngw", "wireguard-go", "openvpn", "strongswan", "fastd", "nebula", "nat-vpngw", "nat-nftables", "clientvpn-vpngw",
          "clientvpn-openvpn"]
 for path in paths:
     for kind in ["tcp1", "tcp4", "udp64"]:
@@ -37,7 +37,7 @@ if len(runs) != 1 or runs[0]["detect_ms"] is None or runs[0]["restore_ms"] is No
     problems.append(f"failover not measured: {runs}")
 svg = ET.parse(f"{d}/bench.svg").getroot()
 rects = svg.findall(".//{http://www.w3.org/2000/svg}rect")
-if len(rects) < 9 * 3 + 2:
+if len(rects) < len(paths) * 3 + 2:
     problems.append(f"bench.svg has {len(rects)} rects, expected a bar per path and test plus the failover")
 if problems:
     print("\n".join(problems))
