@@ -3,7 +3,7 @@
 #   1. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   2. each libFuzzer target for a bounded time (clang)
 #   3. unit + integration tests (namespaces; needs root) on the release build, through ctest
-# FUZZ_SECONDS (default 20) bounds each fuzz target: 11 targets, under 4 minutes in CI; run longer
+# FUZZ_SECONDS (default 20) bounds each fuzz target: 12 targets, about 4 minutes in CI; run longer
 # by hand (FUZZ_SECONDS=600 ./scripts/test.sh) after touching a parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
