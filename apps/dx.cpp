@@ -12,12 +12,17 @@ namespace vpngw {
 namespace {
 
 struct PortOptions {
-  std::string link, stats, socket;
+  std::string link, stats, socket, police;
   std::vector<std::string> vifs;
 };
 
 int run_port(const PortOptions& o) {
   dx::VlanPortConfig cfg{o.link, {}};
+  if (!o.police.empty()) {
+    const auto bps = dx::parse_bandwidth(o.police);
+    if (!bps) throw ConfigError("--police \"" + o.police + "\": a speed as AWS writes it, e.g. 50Mbps or 1Gbps");
+    cfg.police_bits_per_second = *bps;
+  }
   for (const auto& v : o.vifs) cfg.vifs.push_back(dx::parse_vif_port(v));
   dx::VlanPort port(cfg);
   Daemon daemon({"dx port " + o.link, o.socket.empty() ? ManagementServer::default_path("dx-port-" + o.link) : o.socket, o.stats});
@@ -38,6 +43,7 @@ std::function<int()> add_dx_command(CLI::App& app) {
   auto po = std::make_shared<PortOptions>();
   port->add_option("--link", po->link, "the link device (carries the tagged frames)")->required();
   port->add_option("--vif", po->vifs, "VLAN:TAP[:ADDRESS/LEN[:MTU]] (repeat), e.g. 101:dxvif0:169.254.10.1/30")->required();
+  port->add_option("--police", po->police, "police each direction to this speed, e.g. 50Mbps (a hosted connection)");
   port->add_option("--stats", po->stats, "write counters as JSON to this file every second and at exit");
   port->add_option("--socket", po->socket, "management socket (default /run/vpngw/dx-port-LINK.sock)");
   auto path = std::make_shared<std::string>();

@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "common/clock.hpp"
+#include "dataplane/token_bucket.hpp"
 #include "dataplane/vlan.hpp"
 #include "tun/netlink.hpp"
 
@@ -19,6 +21,13 @@ namespace vpngw::dx {
 namespace {
 
 constexpr size_t kFrameCapacity = 65536 + kVlanTagLen;
+
+// Unpoliced links get a bucket nothing empties.
+TokenBucket policer(const VlanPortConfig& cfg) {
+  if (cfg.police_bits_per_second == 0) return TokenBucket(1e18, 1e18);
+  const double bytes_per_s = double(cfg.police_bits_per_second) / 8;
+  return TokenBucket(bytes_per_s, std::max(bytes_per_s * cfg.police_burst_ms / 1000, 2.0 * kFrameCapacity));
+}
 
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> parts;
@@ -114,6 +123,7 @@ VlanPort::Vif* VlanPort::vif_for(uint16_t vlan) {
 
 void VlanPort::run_from_link() {
   std::vector<uint8_t> frame(kFrameCapacity);
+  TokenBucket police = policer(cfg_);
   alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(tpacket_auxdata))];
   while (loops_.wait(link_fd_) == Wake::readable) {
     for (;;) {
@@ -133,6 +143,10 @@ void VlanPort::run_from_link() {
         if (aux.tp_status & TP_STATUS_VLAN_VALID) kernel_vid = aux.tp_vlan_tci;
       }
       const std::span<uint8_t> bytes(frame.data(), size_t(n));
+      if (!police.admit(double(n + (kernel_vid ? kVlanTagLen : 0)), monotonic_ns())) {
+        drop_policed_from_link_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
       const auto v = frame_vlan(bytes, kernel_vid);
       if (!v) {
         switch (v.error()) {
@@ -164,6 +178,7 @@ void VlanPort::run_from_link() {
 
 void VlanPort::run_to_link() {
   std::vector<uint8_t> frame(kFrameCapacity);
+  TokenBucket police = policer(cfg_);
   std::vector<pollfd> fds;
   for (const auto& v : vifs_) fds.push_back({v->tap->fd(0), POLLIN, 0});
   sockaddr_ll to{};
@@ -180,6 +195,10 @@ void VlanPort::run_to_link() {
         const size_t len = insert_vlan_tag(frame.data(), in.len, vif.cfg.vlan);
         if (len == 0) {
           drop_short_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (!police.admit(double(len), monotonic_ns())) {
+          drop_policed_to_link_.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
         std::memcpy(to.sll_addr, frame.data(), ETH_ALEN);
@@ -206,7 +225,9 @@ nlohmann::json VlanPort::stats() const {
           {"counters",
            {{"drop_untagged", load(drop_untagged_)}, {"drop_unknown_vlan", load(drop_unknown_vlan_)},
             {"drop_reserved_vid", load(drop_reserved_vid_)}, {"drop_short", load(drop_short_)},
-            {"drop_tap_write", load(drop_tap_write_)}, {"drop_link_send", load(drop_link_send_)}}}};
+            {"drop_tap_write", load(drop_tap_write_)}, {"drop_link_send", load(drop_link_send_)},
+            {"drop_policed_from_link", load(drop_policed_from_link_)}, {"drop_policed_to_link", load(drop_policed_to_link_)}}},
+          {"police_bits_per_second", cfg_.police_bits_per_second}};
 }
 
 }  // namespace vpngw::dx

@@ -6,6 +6,9 @@
 // reserved VID or a VLAN no VIF has is counted and dropped; a capture on the link (tcpdump -e)
 // shows the tags.
 //
+// Policing (a hosted speed): a token bucket per direction on the tagged frame's length; what it
+// refuses is dropped and counted (drop_policed_from_link, drop_policed_to_link).
+//
 // Two threads: link -> TAPs (an AF_PACKET socket with PACKET_AUXDATA, because the kernel takes the
 // tag off a received frame and hands it over beside the data) and TAPs -> link.
 #pragma once
@@ -35,6 +38,11 @@ struct VifPortConfig {
 struct VlanPortConfig {
   std::string link;
   std::vector<VifPortConfig> vifs;
+  // A hosted connection's speed (or a partner's whole connection, which its hosted VIFs share):
+  // each direction of the link is policed to it, the excess dropped, as AWS does. 0: not policed.
+  uint64_t police_bits_per_second = 0;
+  // What may pass at once after a quiet spell, as time at the policed rate.
+  uint32_t police_burst_ms = 100;
 };
 
 // "101:dxvif0[:169.254.10.1/30[:9001]]" as `vpngw dx port --vif` takes it; throws
@@ -71,7 +79,7 @@ class VlanPort {
   int link_ifindex_ = 0;
   std::vector<std::unique_ptr<Vif>> vifs_;
   std::atomic<uint64_t> drop_untagged_{0}, drop_unknown_vlan_{0}, drop_reserved_vid_{0}, drop_short_{0}, drop_tap_write_{0},
-      drop_link_send_{0};
+      drop_link_send_{0}, drop_policed_from_link_{0}, drop_policed_to_link_{0};
   PacketLoop loops_;  // last: its threads stop before the members they use go
 };
 

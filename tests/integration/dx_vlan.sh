@@ -6,7 +6,9 @@
 # as unknown at AWS's end and goes nowhere; AWS's side of the VIF's BGP (`vpngw router`, AS 64512,
 # MD5, hold 90 / keepalive 30 as AWS's DX defaults, at most 100 prefixes) comes up with BIRD as the
 # customer router on its TAP and installs BIRD's prefix via the VIF; 101 prefixes from BIRD end the
-# session with Cease and leave it idle, as AWS does ("Maximum Number of Prefixes Reached").
+# session with Cease and leave it idle, as AWS does ("Maximum Number of Prefixes Reached"); AWS's
+# end polices the link to a hosted connection's 50 Mbps: 100 Mbit/s of UDP offered, 50 +- 10 %
+# arrives, the rest is counted as policed.
 set -euo pipefail
 VPNGW=$(realpath "$1")
 P=dx$$
@@ -32,7 +34,7 @@ wait_for() {
 counter() { jq -r ".counters.$2" "$WORK/$1.json"; }
 
 lab up "$TOPOLOGY" >/dev/null
-lab start aws port-aws -- "$VPNGW" dx port --link dx0 --vif 101:vif101:169.254.10.1/30 --vif 102:vif102:169.254.20.1/30 \
+lab start aws port-aws -- "$VPNGW" dx port --link dx0 --police 50Mbps --vif 101:vif101:169.254.10.1/30 --vif 102:vif102:169.254.20.1/30 \
   --stats "$WORK/aws.json" --socket "$WORK/aws.sock" >/dev/null
 lab start customer port-customer -- "$VPNGW" dx port --link dx0 --vif 101:vif101:169.254.10.2/30 --vif 103:vif103:169.254.30.2/30 \
   --stats "$WORK/customer.json" --socket "$WORK/customer.sock" >/dev/null
@@ -106,4 +108,14 @@ echo "$last" | grep -qi "cease" || fail "last error '$last', want a Cease"
 sleep 3
 state_is Established && fail "the session came back with 101 prefixes"
 echo "101 prefixes: $last; state $(neighbor state)"
+
+# 5. A hosted connection of 50 Mbps: AWS's end polices the link, the excess is dropped.
+lab start aws iperf3 -- iperf3 -s -B 169.254.10.1 >/dev/null
+sleep 0.5
+udp=$(in_node customer iperf3 -c 169.254.10.1 -u -b 100M -t 3 -O 1 -J | jq '.end.sum_received.bits_per_second / 1e6')
+policed=$(counter aws drop_policed_from_link)
+awk -v m="$udp" 'BEGIN { exit !(m >= 45 && m <= 55) }' || fail "UDP through a 50 Mbps hosted connection: $udp Mb/s"
+[ "$policed" -gt 0 ] || fail "nothing counted as policed"
+tcp=$(in_node customer iperf3 -c 169.254.10.1 -t 3 -O 1 -J | jq '.end.sum_received.bits_per_second / 1e6')
+printf 'policed at 50 Mbps: UDP %.1f Mb/s of 100 offered (%s frames policed); TCP %.1f Mb/s\n' "$udp" "$policed" "$tcp"
 echo "PASS"
