@@ -15,6 +15,13 @@ int source_rank(RouteSource s, GatewayKind kind) {
 
 bool is_bgp(RouteSource s) { return s != RouteSource::vpn_static; }
 
+// AWS evaluates these before the AS_PATH, highest first. Untagged routes rank as medium: AWS's
+// documentation names the three tags but not the untagged default; medium is our reading.
+int dx_preference(const Candidate& c) {
+  const uint16_t tag = c.dx_preference_community.value_or(7200);
+  return tag == 7300 ? 0 : tag == 7100 ? 2 : 1;  // lower is preferred
+}
+
 template <typename Key>
 void keep_best(std::vector<Candidate>& c, Key key) {
   const auto best = key(*std::min_element(c.begin(), c.end(), [&](const Candidate& a, const Candidate& b) { return key(a) < key(b); }));
@@ -28,6 +35,7 @@ std::vector<uint32_t> select_tunnels(const std::vector<Candidate>& candidates, G
   std::vector<Candidate> c = candidates;
   keep_best(c, [&](const Candidate& x) { return source_rank(x.source, kind); });
   if (is_bgp(c.front().source)) {
+    if (c.front().source == RouteSource::direct_connect_bgp) keep_best(c, dx_preference);
     keep_best(c, [](const Candidate& x) { return x.as_path_length; });
     const bool same_as = std::all_of(c.begin(), c.end(), [&](const Candidate& x) { return x.first_as == c.front().first_as; });
     // Multipath only over paths from the same neighbouring AS, as BGP multipath usually requires
