@@ -50,6 +50,7 @@ struct RenderOptions {
   std::optional<uint16_t> hold_time, keepalive;  // unset: the gateway's BGP defaults
   uint32_t bfd_ms = 0;
   bool multipath = false;
+  bool aws_limits = false;
   std::optional<unsigned> bfd_mult;
 };
 
@@ -79,6 +80,7 @@ int render(const RenderOptions& o) {
   in.bgp_keepalive = o.keepalive;
   if (o.bfd_ms) in.bfd_interval_ms = o.bfd_ms;
   in.customer_multipath = o.multipath;
+  if (o.aws_limits) in.aws_limits.emplace();
   if (o.bfd_mult) in.bfd_multiplier = uint8_t(*o.bfd_mult);
   if (!o.customer_med.empty() && o.customer_med.size() != 2) throw ConfigError("--customer-med takes two values, one per tunnel");
   for (size_t i = 0; i < o.customer_med.size(); ++i) in.customer_med[i] = uint32_t(std::stoul(o.customer_med[i]));
@@ -169,6 +171,7 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   render_cmd->add_option("--keepalive", ro->keepalive, "BGP keepalive on both ends (default: the gateway's [bgp] keepalive)");
   render_cmd->add_option("--customer-med", ro->customer_med, "MED the customer gateway announces per tunnel, e.g. 100,200")->delimiter(',');
   render_cmd->add_option("--customer-prepend", ro->customer_prepend, "AS_PATH prepends per tunnel, e.g. 0,2")->delimiter(',');
+  render_cmd->add_flag("--aws-limits", ro->aws_limits, "AWS's per-tunnel limits on the AWS ends (1.25 Gbps, 140,000 packets/s)");
   render_cmd->add_flag("--customer-multipath", ro->multipath, "the customer gateway sends over both tunnels (active/active, BGP multipath)");
   render_cmd->add_option("--bfd-ms", ro->bfd_ms, "BFD inside each tunnel at this interval (not AWS VPN: a lab probe; 0: off)");
   render_cmd->add_option("--bfd-multiplier", ro->bfd_mult, "BFD detect multiplier")->check(CLI::Range(1, 255));

@@ -25,6 +25,7 @@ namespace vpngw {
   X(drop_tx_seq_exhausted, "outbound SA ran out of sequence numbers; it needs a rekey")    \
   X(drop_tx_crypto, "the AEAD library refused to encrypt")                                 \
   X(drop_tx_send_error, "the kernel refused to send the UDP datagram")                    \
+  X(drop_tx_rate_limit, "over the tunnel's rate limit (AWS: 1.25 Gbps, 140,000 packets/s)")  \
   X(drop_rx_malformed, "UDP payload too short or inconsistent to be ESP")                  \
   X(drop_rx_unknown_spi, "SPI with no inbound SA")                                         \
   X(drop_rx_replay, "sequence number already seen inside the anti-replay window")         \
@@ -33,6 +34,7 @@ namespace vpngw {
   X(drop_rx_bad_padding, "authenticated, but pad length or padding bytes are invalid")    \
   X(drop_rx_bad_inner, "authenticated, but the inner packet is not a sane IPv4/IPv6")      \
   X(drop_rx_tun_write, "the kernel refused the decrypted packet on the TUN device")        \
+  X(drop_rx_rate_limit, "decrypted, but over the tunnel's rate limit")                     \
   X(drop_rx_control_full, "IKE on UDP 4500 dropped: the control plane's inbox was full")
 
 enum class Counter : uint8_t {

@@ -108,7 +108,7 @@ Result<Opened, Counter> process_inbound(const SaTable& sas, std::span<uint8_t> u
   SaCounters::bump(sa->counters.packets, 1);
   SaCounters::bump(sa->counters.bytes, inner_len.value());
   sa->counters.last_packet_ns.store(now_ns, std::memory_order_relaxed);
-  return Opened{o.inner_offset, inner_len.value()};
+  return Opened{o.inner_offset, inner_len.value(), sa};
 }
 
 }  // namespace vpngw

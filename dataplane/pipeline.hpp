@@ -31,6 +31,7 @@ Result<Sealed, Counter> process_outbound(const Fib& fib, const SaTable& sas, std
 struct Opened {
   size_t offset;  // of the inner packet within the UDP payload
   size_t len;
+  InboundSa* sa;  // the SA that opened it
 };
 
 // Non-ESP UDP 4500 traffic (NAT keepalives, IKE) also comes back as a "drop" with its own counter:

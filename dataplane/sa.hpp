@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "dataplane/cbc_hmac.hpp"
 #include "dataplane/fib.hpp"
 #include "dataplane/replay_window.hpp"
+#include "dataplane/token_bucket.hpp"
 
 namespace vpngw {
 
@@ -32,6 +34,24 @@ struct SaCounters {
   static void bump(std::atomic<uint64_t>& c, uint64_t n) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+};
+
+// A tunnel's rate limit (AWS: 1.25 Gbps and 140,000 packets/s per tunnel): a packet passes when
+// both buckets admit it; each allows 10 ms of its rate at once. The excess is dropped, as AWS drops.
+struct RateLimit {
+  double bytes_per_second = 0;
+  double packets_per_second = 0;
+};
+
+class RatePolicer {
+ public:
+  explicit RatePolicer(const RateLimit& l)
+      : bytes_(l.bytes_per_second, std::max(l.bytes_per_second / 100, 65536.0)),
+        packets_(l.packets_per_second, std::max(l.packets_per_second / 100, 64.0)) {}
+  bool admit(size_t len, int64_t now_ns) { return packets_.admit(1, now_ns) && bytes_.admit(double(len), now_ns); }
+
+ private:
+  TokenBucket bytes_, packets_;
 };
 
 // Keys of an AES-CBC + HMAC SA (the AEAD ones come as one KEYMAT: key then salt).
@@ -55,6 +75,9 @@ struct OutboundSa {
   std::unique_ptr<CbcHmacContext> cbc;
   std::atomic<uint64_t> last_seq{0};  // the first packet carries 1 (RFC 4303 3.3.3)
   SaCounters counters;
+  // The tunnel's limit: set by the control plane before the SA is first published, then used by
+  // the single TX worker alone. Null: unlimited.
+  std::unique_ptr<RatePolicer> policer;
 };
 
 struct InboundSa {
@@ -74,6 +97,7 @@ struct InboundSa {
   std::unique_ptr<CbcHmacContext> cbc;
   ReplayWindow window;  // owned by the single RX worker
   SaCounters counters;
+  std::unique_ptr<RatePolicer> policer;  // as OutboundSa's, for the single RX worker
 };
 
 struct TunnelEntry {

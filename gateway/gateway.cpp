@@ -22,6 +22,14 @@
 namespace vpngw {
 namespace {
 
+// A tunnel's limit goes on each of its SAs before the table that first holds the SA is published
+// (afterwards the SA's worker alone touches its policer).
+template <typename Sa>
+void police(const TunnelConfig& t, const std::shared_ptr<Sa>& sa) {
+  if (!t.limits || !sa || sa->policer) return;
+  sa->policer = std::make_unique<RatePolicer>(RateLimit{t.limits->bandwidth_mbps * 1e6 / 8, double(t.limits->packets_per_second)});
+}
+
 // Manual tunnels' SAs are made once and then carried from table to table (their sequence numbers
 // and replay windows must survive a republish); IKE tunnels' SAs come from the IKE endpoint.
 std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg, const SaTable* previous,
@@ -39,7 +47,10 @@ std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg, const Sa
         const TunnelKeys& keys = ike->keys(ike_index);
         e.outbound = keys.outbound();
         e.inbound = keys.current_inbound();
+        const size_t first = inbound.size();
         keys.collect_inbound(inbound);
+        police(t, e.outbound);
+        for (size_t k = first; k < inbound.size(); ++k) police(t, inbound[k]);
         ike->peer(ike_index, e.peer, e.peer_len);
       }
       ++ike_index;
@@ -49,6 +60,8 @@ std::unique_ptr<const SaTable> build_sa_table(const GatewayConfig& cfg, const Sa
     } else {
       e.outbound = std::make_shared<OutboundSa>(t.outbound.spi, t.outbound.cipher, t.outbound.keymat, t.esn);
       e.inbound = std::make_shared<InboundSa>(t.inbound.spi, t.inbound.cipher, t.inbound.keymat, t.esn, t.replay_window);
+      police(t, e.outbound);
+      police(t, e.inbound);
       inbound.push_back(e.inbound);
     }
     tunnels.push_back(std::move(e));
@@ -178,6 +191,11 @@ nlohmann::json Gateway::stats() const {
     tj["data_in_packets"] = traffic.in_packets;
     tj["data_out_bytes"] = traffic.out_bytes;
     tj["data_out_packets"] = traffic.out_packets;
+    if (i < s_->cfg.tunnels.size() && s_->cfg.tunnels[i].limits) {
+      // What is over it shows in the counters drop_tx_rate_limit and drop_rx_rate_limit.
+      const auto& l = *s_->cfg.tunnels[i].limits;
+      tj["limits"] = {{"bandwidth_mbps", l.bandwidth_mbps}, {"packets_per_second", l.packets_per_second}};
+    }
     if (t.outbound)
       tj["outbound"] = {{"spi", hex32(t.outbound->spi)},
                         {"packets", t.outbound->counters.packets.load()},

@@ -158,6 +158,13 @@ GatewayConfig parse_gateway_config(std::string_view toml_text, const std::string
       if (auto port = r.integer("peer_port", 1, 65535)) t.peer_port = uint16_t(*port);
       if (auto w = r.integer("replay_window", 64, 2048)) t.replay_window = uint32_t(*w);
       if (auto esn = r.boolean("esn")) t.esn = *esn;
+      if (const auto* limits = r.table("limits")) {
+        TableReader lr(*limits, r.full("limits"), source);
+        t.limits.emplace();
+        if (auto m = lr.integer("bandwidth_mbps", 1, 1'000'000)) t.limits->bandwidth_mbps = uint32_t(*m);
+        if (auto p = lr.integer("packets_per_second", 1, 100'000'000)) t.limits->packets_per_second = uint32_t(*p);
+        lr.reject_unknown();
+      }
       const auto* ike = r.table("ike");
       const auto* out = r.table("outbound");
       const auto* in = r.table("inbound");

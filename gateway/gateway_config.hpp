@@ -30,6 +30,13 @@ struct SaConfig {
   std::vector<uint8_t> keymat;  // key followed by the 4-byte salt, as `ip xfrm state` takes it
 };
 
+// AWS's per-tunnel limits (a Site-to-Site tunnel carries up to 1.25 Gbps and 140,000 packets/s;
+// the excess is dropped). On the AWS ends of a lab's tunnels; off in a bare gateway.
+struct TunnelLimits {
+  uint32_t bandwidth_mbps = 1250;
+  uint32_t packets_per_second = 140000;
+};
+
 struct TunnelConfig {
   std::string name;
   IpAddress peer;
@@ -40,6 +47,7 @@ struct TunnelConfig {
   SaConfig outbound;
   SaConfig inbound;
   std::optional<ike::TunnelOptions> ike;
+  std::optional<TunnelLimits> limits;  // [tunnel.limits]; none: unlimited
 };
 
 struct RouteConfig {

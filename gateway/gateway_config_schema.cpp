@@ -55,6 +55,10 @@ constexpr ConfigKey kKeys[] = {
     {"tunnel", "peer_port", "integer", "1-65535. Default: `4500`."},
     {"tunnel", "replay_window", "integer", "64-2048 packets (AWS ReplayWindowSize). Default: `1024`."},
     {"tunnel", "esn", "bool", "64-bit extended sequence numbers (RFC 4303); both ends must agree. Default: `true`."},
+    {"tunnel", "limits", "table", "Police the tunnel as AWS does (both directions; the excess is dropped and counted as "
+                                  "`drop_tx_rate_limit` / `drop_rx_rate_limit`). Absent: unlimited. The lab puts it on the AWS ends."},
+    {"tunnel.limits", "bandwidth_mbps", "integer", "Default: `1250` (AWS: 1.25 Gbps per tunnel)."},
+    {"tunnel.limits", "packets_per_second", "integer", "Default: `140000` (AWS: 140,000 packets/s per tunnel)."},
     {"route", "", "", "Each route goes into the data plane FIB (longest prefix match picks the tunnel) and into the kernel's main table through the TUN device, so the host sends that traffic into vpngw."},
     {"route", "prefix", "string", "IPv4 or IPv6 prefix with no host bits set."},
     {"route", "tunnel", "string", "The `name` of a `[[tunnel]]`."},

@@ -94,6 +94,7 @@ class Builder {
     in.bfd_interval_ms = s.bfd_interval_ms;
     in.customer_multipath = s.customer_multipath;
     in.customer_prepend = s.customer_prepend;
+    if (s.aws_limits) in.aws_limits.emplace();
     say("configs: the Site-to-Site model rendered (AWS's defaults: random inside CIDRs and pre-shared keys)");
     const auto r = s2s::render_connection(s.model, s.connection, in);
     const fs::path configs = o_.work / "configs";

@@ -189,6 +189,7 @@ void read_site_to_site(TableReader& top, const toml::table& root, Topology& t, c
       s.bgp_keepalive = uint16_t(*hold / 3);
     }
     s.customer_multipath = r.boolean("customer_multipath").value_or(false);
+    s.aws_limits = r.boolean("aws_limits").value_or(s.aws_limits);
     if (const toml::node* n = r.node("customer_prepend")) {
       const toml::array* arr = n->as_array();
       if (!arr || arr->size() != 2) r.fail("customer_prepend", TableReader::describe(*n), "two counts, one per tunnel, e.g. [2, 0]");

@@ -60,6 +60,7 @@ struct SiteToSite {
   std::optional<uint16_t> bgp_keepalive;
   bool customer_multipath = false;
   std::array<uint8_t, 2> customer_prepend{0, 0};
+  bool aws_limits = true;  // AWS's per-tunnel limits on the AWS ends
 };
 
 struct ClientVpn {

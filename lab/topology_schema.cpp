@@ -66,6 +66,8 @@ constexpr ConfigKey kKeys[] = {
                                                      "Default: AWS's 30."},
     {"site_to_site", "customer_multipath", "boolean", "The customer gateway sends over both tunnels (BGP multipath, "
                                                       "per-flow hash) instead of one. Default: false."},
+    {"site_to_site", "aws_limits", "boolean", "AWS's per-tunnel limits on the AWS ends: 1.25 Gbps and 140,000 packets/s, "
+                                              "the excess dropped and counted (`drop_tx_rate_limit`, `drop_rx_rate_limit`). Default: true."},
     {"site_to_site", "customer_prepend", "list of 2 integers 0-10", "Extra copies of the customer's ASN on what it "
                                                                     "announces over tunnel 1 and tunnel 2, e.g. [2, 0] "
                                                                     "to make AWS prefer tunnel 2. Default: [0, 0]."},

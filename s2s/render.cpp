@@ -74,6 +74,9 @@ RenderedConnection render_connection(const SiteToSiteConfig& model, const std::s
                            {"peer", cgw->ip_address.to_string()},
                            {"replay_window", int64_t(t.replay_window_size)},
                            {"ike", ike_options_table(t.ike)}};
+    if (in.aws_limits)
+      aws_tunnel.insert("limits", toml::table{{"bandwidth_mbps", int64_t(in.aws_limits->bandwidth_mbps)},
+                                              {"packets_per_second", int64_t(in.aws_limits->packets_per_second)}});
     aws.insert("tunnel", toml::array{std::move(aws_tunnel)});
     if (c.static_routes_only) {
       toml::array routes;

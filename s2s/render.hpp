@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/ip_prefix.hpp"
+#include "gateway/gateway_config.hpp"
 #include "s2s/vpn_config.hpp"
 
 namespace vpngw::s2s {
@@ -33,6 +34,8 @@ struct RenderInputs {
   // each tunnel between the inside addresses, which ends the tunnel's BGP session when it fails.
   std::optional<uint32_t> bfd_interval_ms;
   std::optional<uint8_t> bfd_multiplier;
+  // AWS's per-tunnel limits on the AWS ends (1.25 Gbps, 140,000 packets/s); unset: unlimited.
+  std::optional<TunnelLimits> aws_limits;
 };
 
 struct RenderedConnection {

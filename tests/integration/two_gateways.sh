@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Namespaces (root): two gateways with a host behind each. Ping and a 100 MB TCP transfer with a
 # matching checksum across an AES-GCM tunnel; a replayed and a tampered ESP packet injected on the
-# wire are dropped and counted while traffic goes on; ChaCha20-Poly1305 and AES-256 tunnels pass.
+# wire are dropped and counted while traffic goes on; ChaCha20-Poly1305 and AES-256 tunnels pass;
+# a tunnel's limits ([tunnel.limits], AWS's 1.25 Gbps and 140 kpps scaled down to 50 Mbps and
+# 8,000 packets/s) police what it receives and what it sends, and count the excess.
 set -euo pipefail
 VPNGW=$(realpath "$1") INJECT=$(realpath "$2")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -59,4 +61,19 @@ for cipher in chacha20poly1305 aes256gcm16; do
   echo "ok: ping and 10 MB TCP across a $cipher tunnel"
   lab_down
 done
+
+LAB_RIGHT_EXTRA=$(printf '[tunnel.limits]\nbandwidth_mbps = 50\npackets_per_second = 8000\n')
+lab_up "t$$" "$VPNGW" "$WORK/limits" aes128gcm16 || fail "lab up with limits"
+unset LAB_RIGHT_EXTRA
+iperf() { lab_exec hr iperf3 -s -1 -D -B 10.2.0.2 >/dev/null; sleep 0.3; lab_exec hl iperf3 -c 10.2.0.2 -u -t 3 -O 1 -J "$@"; }
+mbps=$(iperf -b 200M -l 1200 | jq '.end.sum_received.bits_per_second / 1e6')
+awk -v m="$mbps" 'BEGIN { exit !(m >= 44 && m <= 55) }' || fail "200 Mbit/s into a 50 Mbps tunnel delivered $mbps Mb/s"
+kpps=$(iperf -R -b 10240K -l 64 | jq '.end.sum_received.bytes / 64 / .end.sum_received.seconds / 1e3')
+awk -v k="$kpps" 'BEGIN { exit !(k >= 7.2 && k <= 8.8) }' || fail "20 kpps out of an 8 kpps tunnel delivered $kpps kpps"
+sleep 1.1  # the stats file is rewritten every second
+rx=$(lab_counter right drop_rx_rate_limit) tx=$(lab_counter right drop_tx_rate_limit)
+[ "$rx" -gt 0 ] && [ "$tx" -gt 0 ] || fail "policed packets not counted: rx $rx, tx $tx"
+[ "$(jq -c '.tunnels[0].limits' "$LAB_DIR/right.json")" = '{"bandwidth_mbps":50,"packets_per_second":8000}' ] || fail "stats do not show the limits"
+echo "ok: limits: $mbps Mb/s of 200 offered, $kpps kpps of 20 offered; dropped rx $rx, tx $tx"
+lab_down
 echo "PASS two_gateways"

@@ -73,13 +73,14 @@ TEST(Topology, TransitGatewayHoldsEveryVpc) {
 
 TEST(Topology, SiteToSiteKnobsAreTyped) {
   const auto t = parse_topology(read(kTopologies + "/s2s.toml") +
-                                    "\n[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_prepend = [2, 0]\ncustomer_multipath = true\n",
+                                    "\n[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_prepend = [2, 0]\ncustomer_multipath = true\naws_limits = false\n",
                                 "t.toml", "/work");
   EXPECT_EQ(t.s2s->bfd_interval_ms, 300u);
   EXPECT_EQ(t.s2s->bgp_hold_time, 9);
   EXPECT_EQ(t.s2s->bgp_keepalive, 3);
   EXPECT_EQ(t.s2s->customer_prepend[0], 2);
   EXPECT_TRUE(t.s2s->customer_multipath);
+  EXPECT_FALSE(t.s2s->aws_limits);
 }
 
 TEST(Topology, BareLabsWireTheirOwnNodes) {
@@ -141,6 +142,7 @@ TEST(Topology, SmallLabReads) {
   EXPECT_EQ(t.name, "lab");
   EXPECT_FALSE(t.s2s->bfd_interval_ms);
   EXPECT_FALSE(t.s2s->customer_multipath);
+  EXPECT_TRUE(t.s2s->aws_limits) << "AWS's per-tunnel limits are on in a lab unless it says otherwise";
 }
 
 struct Refusal {
@@ -255,7 +257,7 @@ TEST(Topology, SeveralVpcsNeedATransitGateway) {
 TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
   const std::string every_option =
       "[lab]\nname = \"x\"\ndescription = \"y\"\n"
-      "[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_multipath = true\ncustomer_prepend = [0, 1]\n" +
+      "[site_to_site]\nbfd_ms = 300\nhold_time = 9\ncustomer_multipath = true\ncustomer_prepend = [0, 1]\naws_limits = true\n" +
       replaced("[client_vpn]",
                "[client_vpn]\nid = \"cvpn-endpoint-1\"\nregion = \"eu-west-1\"\ntransport = \"tcp\"\n"
                "port = 1194\nsplit_tunnel = true\nsession_timeout_hours = 8\ndata_ciphers = [\"AES-256-GCM\"]\n"

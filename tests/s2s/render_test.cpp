@@ -88,6 +88,21 @@ TEST(S2sRender, DynamicConnectionRunsAsThreeGateways) {
   }
   EXPECT_EQ(parse_gateway_config(r.aws_endpoint[0], "t1").tunnels[0].ike->pre_shared_key, "Tunnel_one.key");
   EXPECT_EQ(parse_gateway_config(r.aws_endpoint[0], "t1").tunnels[0].ike->dpd_timeout_seconds, 30u);
+  EXPECT_FALSE(parse_gateway_config(r.aws_endpoint[0], "t1").tunnels[0].limits) << "no limits unless asked";
+  EXPECT_FALSE(cgw.tunnels[0].limits);
+}
+
+TEST(S2sRender, AwsLimitsGoOnTheAwsEndsOnly) {
+  auto in = inputs();
+  in.aws_limits.emplace();
+  const auto r = render_connection(parse_site_to_site(kModel, "model.toml"), "vpn-1", in);
+  for (const auto& text : r.aws_endpoint) {
+    const auto limits = parse_gateway_config(text, "aws.toml").tunnels.at(0).limits;
+    ASSERT_TRUE(limits);
+    EXPECT_EQ(limits->bandwidth_mbps, 1250u);
+    EXPECT_EQ(limits->packets_per_second, 140000u);
+  }
+  for (const auto& t : parse_gateway_config(r.customer_gateway, "cgw.toml").tunnels) EXPECT_FALSE(t.limits);
 }
 
 TEST(S2sRender, StaticConnectionHasNoBgp) {

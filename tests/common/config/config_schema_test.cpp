@@ -55,6 +55,9 @@ key = "00112233445566778899aabbccddeeff01020304"
 spi = 4097
 cipher = "aes128gcm16"
 key = "00112233445566778899aabbccddeeff01020304"
+[tunnel.limits]
+bandwidth_mbps = 1250
+packets_per_second = 140000
 [[route]]
 prefix = "10.9.0.0/16"
 tunnel = "manual"
