@@ -23,6 +23,7 @@ namespace vpngw::nat {
   X(drop_malformed, "not a sane IPv4 packet: short, bad header length, total length past the end") \
   X(drop_truncated_l4, "TCP/UDP/ICMP header cut short")                                              \
   X(drop_unsupported, "a protocol or ICMP type the NAT does not translate")                          \
+  X(drop_source_not_client, "client-side packet from outside client_cidr or from the gateway itself")  \
   X(drop_no_mapping, "inbound packet with no mapping for its destination port")                      \
   X(drop_icmp_error_no_mapping, "ICMP error whose embedded packet matches no mapping")               \
   X(drop_fragment_no_mapping, "non-first fragment whose first fragment was not seen")                \

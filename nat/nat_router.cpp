@@ -15,6 +15,8 @@ nat::TranslatorConfig translator_config(const NatConfig& cfg) {
   nat::TranslatorConfig t;
   for (const auto& e : cfg.enis) t.eni_addresses.push_back(e.address.v4_host_order());
   t.inside_address = cfg.inside_address.v4_host_order();
+  t.client_network = cfg.client_cidr.address.v4_host_order();
+  t.client_mask = cfg.client_cidr.length == 0 ? 0 : ~uint32_t(0) << (32 - cfg.client_cidr.length);
   t.capacity = cfg.capacity;
   t.timeouts = cfg.timeouts;
   return t;

@@ -149,6 +149,8 @@ Verdict Translator::outbound(std::span<uint8_t> pkt, size_t len, uint8_t eni, ui
   Packet p;
   if (auto bad = parse_ipv4(pkt.data(), std::min(len, pkt.size()), p)) return count(Action::drop, *bad, eni, len);
   if (eni >= cfg_.eni_addresses.size()) return count(Action::drop, Counter::drop_unsupported, eni, len);
+  if ((p.src() & cfg_.client_mask) != cfg_.client_network || p.src() == cfg_.inside_address)
+    return count(Action::drop, Counter::drop_source_not_client, eni, len);
   if (p.later_fragment) {
     const uint32_t m = find_fragment(p.src(), p.id, p.proto, false, now);
     if (m == kNil || table_.at(m).inside_addr != p.src()) return count(Action::drop, Counter::drop_fragment_no_mapping, eni, len);

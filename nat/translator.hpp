@@ -12,6 +12,9 @@
 //   fragments the first fragment carries the ports; later ones follow it by (addr, IP id, proto).
 //   hairpin   a client packet to an ENI mapping goes out and straight back in (RFC 4787 REQ-9).
 //   full      a client whose flow cannot get a mapping gets ICMP 3/13 back and the drop counts.
+//   sources   only the clients' addresses are translated: a packet from outside client_cidr (an
+//             ENI's own address looping back, a spoofed one) or from the gateway itself is
+//             dropped before it can make a mapping.
 #pragma once
 
 #include <array>
@@ -27,6 +30,10 @@ namespace vpngw::nat {
 struct TranslatorConfig {
   std::vector<uint32_t> eni_addresses;  // host order; index = ENI number
   uint32_t inside_address = 0;  // the gateway's own address on the client side: source of ICMP errors we make
+  // client_cidr (host order): a client-side packet from anywhere else, or from inside_address
+  // (the gateway's own ICMP redirects), is dropped. Mask 0 accepts any source (tests, benches).
+  uint32_t client_network = 0;
+  uint32_t client_mask = 0;
   uint32_t capacity = 1 << 16;  // mappings
   Timeouts timeouts;
 };

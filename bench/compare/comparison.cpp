@@ -89,7 +89,7 @@ std::unique_ptr<PathLab> path_lab(const ComparisonOptions& o, const DataPath& pa
   if (topology.empty()) throw std::runtime_error(path.topology + " not found");
   auto lab = std::make_unique<PathLab>(topology, o.prefix, o.work / folder, o.vpngw);
   set_up_path(path, *lab);
-  lab->wait_for(10s, "a first ping from " + path.client + " to " + path.server_address + " through " + path.name,
+  lab->wait_for(20s, "a first ping from " + path.client + " to " + path.server_address + " through " + path.name,
                 [&] { return (lab->run(path.client, {"ping", "-c", "1", "-W", "1", path.server_address}), true); });
   return lab;
 }

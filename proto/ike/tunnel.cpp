@@ -107,8 +107,11 @@ void Tunnel::receive(std::span<const uint8_t> bytes, const Source& src, int64_t 
       if (s.sa->role() == IkeSa::Role::responder && s.sa->spi_i() == h->spi_i && s.sa->state() != IkeState::established)
         e = &s;
     if (!e) {
+      // Half-open: IKE SAs we answered and that now wait for their IKE_AUTH. An IKE_SA_INIT we
+      // refused (no proposal, wrong KE group) holds nothing, and a customer gateway that retries
+      // through refusals must not be taken for a flood.
       size_t half_open = 0;
-      for (const auto& s : sas_) half_open += s.sa->state() != IkeState::established;
+      for (const auto& s : sas_) half_open += s.sa->role() == IkeSa::Role::responder && s.sa->state() == IkeState::init_done;
       if (half_open >= kCookieThreshold && !cookie_ok(bytes, h.value(), src)) return;
       if (half_open >= kMaxHalfOpen) {
         ++shared_.dropped_half_open;

@@ -78,7 +78,7 @@ struct EndpointShared {
 
 class Tunnel {
  public:
-  static constexpr size_t kMaxHalfOpen = 8;      // IKE_SA_INITs waiting for IKE_AUTH
+  static constexpr size_t kMaxHalfOpen = 8;      // answered IKE_SA_INITs waiting for IKE_AUTH
   static constexpr size_t kCookieThreshold = 4;  // from this many half-open SAs on, demand a cookie
   static constexpr int64_t kHalfOpenTimeoutNs = 30'000'000'000;
   static constexpr int64_t kRetryInitiationNs = 5'000'000'000;

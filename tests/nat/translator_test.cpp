@@ -98,6 +98,8 @@ struct Fixture {
     TranslatorConfig c;
     c.eni_addresses = {ip4(kEni0), ip4(kEni1)};
     c.inside_address = ip4(kGateway);
+    c.client_network = ip4("172.16.0.0");
+    c.client_mask = 0xfffffc00;  // 172.16.0.0/22
     c.capacity = 64;
     return c;
   }();
@@ -255,6 +257,24 @@ TEST(NatTranslator, MalformedAndTruncatedAreCountedDrops) {
       {"inbound packet not for the ENI address", Dir::in, 0, udp(kHost, 53, "10.0.1.99", 5000), Action::drop,
        Counter::drop_no_mapping},
   });
+}
+
+// RFC 4787/5382 leave it to the NAT; AWS's ENI only ever sees its clients. A packet from the
+// ENI's own address would loop TUN -> NAT -> TUN until its TTL ran out, making a mapping each time.
+TEST(NatTranslator, OnlyClientSourcesAreTranslated) {
+  Fixture f;
+  ICMP redirect(ICMP::REDIRECT);
+  f.run_rows({
+      {"source: the ENI's own address", Dir::out, 0, udp(kEni0, 5000, kHost, 53), Action::drop, Counter::drop_source_not_client},
+      {"source: outside client_cidr", Dir::out, 0, udp("172.16.4.1", 5000, kHost, 53), Action::drop, Counter::drop_source_not_client},
+      {"source: the gateway (its ICMP redirect)", Dir::out, 0, bytes(IP(kClient1, kGateway) / redirect / RawPDU(std::string(28, 'q'))),
+       Action::drop, Counter::drop_source_not_client},
+      {"a later fragment from outside", Dir::out, 0, fragments("192.0.2.9", 5000, kHost, 53, 77).second, Action::drop,
+       Counter::drop_source_not_client},
+      {"the last client address passes", Dir::out, 0, udp("172.16.3.254", 5000, kHost, 53), Action::to_outside,
+       Counter::out_translated},
+  });
+  EXPECT_EQ(f.nat.table().size(), 1u) << "only the client's packet made a mapping";
 }
 
 TEST(NatTranslator, FullTableAnswersIcmpAdministrativelyProhibited) {

@@ -201,6 +201,47 @@ TEST(IkeTunnel, ResponderDropsHalfOpenSaAfter30s) {
   EXPECT_EQ(w.aws.phase(1), "Down");
 }
 
+// A customer gateway retrying through refusals (its proposals do not match) is not a flood: the
+// refused IKE_SA_INITs hold no state, so once it offers what AWS accepts it is answered at once,
+// with no cookie and nothing dropped (it used to be blackholed for 30 s after 8 refusals).
+TEST(IkeTunnel, RefusedInitsAreNotHalfOpen) {
+  Wire w(fast_options(), initiator(fast_options()));
+  auto bad = fast_options();
+  bad.phase1_dh_groups = {20};  // AWS (the Wire's) allows 19 only
+  bad.phase1_encryption = {"AES256-GCM-16"};
+  auto config = [](const TunnelOptions& o) {
+    IkeConfig c;
+    c.psk = o.pre_shared_key;
+    const uint32_t a = kCgwAddress.v4_host_order();
+    c.local_id = {id_type::ipv4, {uint8_t(a >> 24), uint8_t(a >> 16), uint8_t(a >> 8), uint8_t(a)}};
+    c.ike_proposals = ike_proposals(o);
+    c.esp_proposals = esp_proposals(o);
+    return c;
+  };
+  const IkeSa::Endpoints ep{kCgwAddress.v4_host_order(), kAwsAddress.v4_host_order(), 500, 500};
+  Source from;
+  from.addr.sin_family = AF_INET;
+  from.addr.sin_addr.s_addr = htonl(kCgwAddress.v4_host_order());
+  from.addr.sin_port = htons(500);
+  auto answer_to = [&](IkeSa& cgw, int64_t at) {
+    w.aws.tunnel->receive(cgw.start(ep), from, at);
+    auto out = w.aws.tunnel->take_outgoing();
+    EXPECT_EQ(out.size(), 1u);
+    return out.empty() ? IkeSa::Outcome{} : cgw.handle(out[0].bytes, ep);
+  };
+  const int64_t t0 = 1000 * kS;
+  for (uint64_t i = 0; i < 12; ++i) {
+    IkeSa cgw(config(bad), 0x1000 + i, IkeSa::Role::initiator);
+    answer_to(cgw, t0 + int64_t(i) * kS / 10);
+    EXPECT_NE(cgw.state(), IkeState::init_done) << "refused " << i;
+  }
+  IkeSa good(config(fast_options()), 0x2000, IkeSa::Role::initiator);
+  answer_to(good, t0 + 2 * kS);
+  EXPECT_EQ(good.state(), IkeState::init_done) << "answered with keys, not a cookie demand";
+  EXPECT_EQ(w.aws.shared.cookies_sent, 0u);
+  EXPECT_EQ(w.aws.shared.dropped_half_open, 0u);
+}
+
 // AWS's DPD: a liveness check after 10 s without traffic, retransmitted with back-off, and the
 // peer declared dead DPDTimeoutSeconds after the first check: action clear drops the SAs.
 TEST(IkeTunnel, DpdChecksAfter10sIdleAndClearsAfterTheTimeout) {
