@@ -11,6 +11,7 @@
 # strongSwan, now only responding, establishes the tunnel with it.
 set -euo pipefail
 VPNGW=$(realpath "$1")
+PROBE=$(dirname "$(realpath "$2")")/ike_probe  # built beside esp_inject, the second argument
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/strongswan_cgw.sh"
 source "$HERE/outside_pair.sh"
@@ -87,17 +88,10 @@ udp_across_rekeys() {
 }
 
 start_vpngw
-# Half-open IKE SAs pile up first (IKE_SA_INITs that never continue, as in a flood): from the
-# fourth on vpngw answers with a COOKIE and keeps no state, and strongSwan must come back with it.
-in_ns $P-cgw python3 - <<'PY'
-import os, socket, struct
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(6):
-    nonce = os.urandom(32)
-    body = struct.pack(">BBH", 0, 0, 4 + len(nonce)) + nonce
-    hdr = os.urandom(8) + bytes(8) + struct.pack(">BBBBII", 40, 0x20, 34, 0x08, 0, 28 + len(body))
-    s.sendto(hdr + body, ("198.51.100.1", 500))
-PY
+# Half-open IKE SAs pile up first (valid IKE_SA_INITs that never continue, as in a flood; a
+# refused one holds no state and would not count): from the fourth on vpngw answers with a COOKIE
+# and keeps no state, and strongSwan must come back with it.
+in_ns $P-cgw "$PROBE" --half-open 198.51.100.1 6 198.51.100.2 >/dev/null || fail "ike_probe --half-open"
 for _ in $(seq 20); do [ "$(ike_json | jq -r .cookies_sent)" -ge 2 ] && break; sleep 0.1; done
 [ "$(ike_json | jq -r .cookies_sent)" -ge 2 ] || fail "no COOKIE answered to the IKE_SA_INIT flood"
 # strongSwan runs the file `vpngw ike export-cgw` writes, with only the Child SA timers shortened

@@ -5,6 +5,9 @@
 // SAs (CREATE_CHILD_SA) join the set; liveness checks and DELETEs are answered.
 //   ike_probe ADDRESS PSK SECONDS [CHILD_SAS]
 // Test tool only; exits 0 once ESP has opened on CHILD_SAS (default 1) different Child SAs.
+//   ike_probe --half-open TARGET COUNT LOCAL_ADDRESS
+// sends COUNT valid IKE_SA_INIT requests (each a new initiator, AWS's proposals) to TARGET:500
+// and never continues them: a half-open flood the responder must meet with cookies.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -42,18 +45,9 @@ int bind_udp(uint32_t addr, uint16_t port) {
   return fd;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: %s ADDRESS PSK SECONDS [CHILD_SAS]\n", argv[0]);
-    return 2;
-  }
-  in_addr local{};
-  inet_aton(argv[1], &local);
-  const uint32_t local_ip = ntohl(local.s_addr);
+IkeConfig probe_config(uint32_t local_ip, const char* psk) {
   IkeConfig cfg;
-  cfg.psk = argv[2];
+  cfg.psk = psk;
   cfg.local_id = {id_type::ipv4, {uint8_t(local_ip >> 24), uint8_t(local_ip >> 16), uint8_t(local_ip >> 8), uint8_t(local_ip)}};
   // Every suite AWS accepts, the AWS defaults first.
   for (uint16_t dh : {dh_group::modp2048, dh_group::ecp256, dh_group::ecp384, dh_group::curve25519}) {
@@ -72,6 +66,39 @@ int main(int argc, char** argv) {
       }
     }
   }
+  return cfg;
+}
+
+int half_open_flood(const char* target, int count, const char* local) {
+  in_addr to{}, from{};
+  if (!inet_aton(target, &to) || !inet_aton(local, &from) || count < 1) return 2;
+  const IkeConfig cfg = probe_config(ntohl(from.s_addr), "unused");
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_addr = to;
+  dst.sin_port = htons(500);
+  for (int i = 0; i < count; ++i) {
+    IkeSa sa(cfg, 0xf100d00000000000ull + uint64_t(i) + 1, IkeSa::Role::initiator);
+    const auto init = sa.start({ntohl(from.s_addr), ntohl(to.s_addr), 500, 500});
+    if (sendto(fd, init.data(), init.size(), 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) < 0) std::perror("ike_probe: sendto");
+  }
+  std::printf("sent %d IKE_SA_INITs\n", count);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 5 && std::string(argv[1]) == "--half-open") return half_open_flood(argv[2], std::atoi(argv[3]), argv[4]);
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: %s ADDRESS PSK SECONDS [CHILD_SAS]\n", argv[0]);
+    return 2;
+  }
+  in_addr local{};
+  inet_aton(argv[1], &local);
+  const uint32_t local_ip = ntohl(local.s_addr);
+  const IkeConfig cfg = probe_config(local_ip, argv[2]);
   const size_t want_children = argc == 5 ? size_t(std::atoi(argv[4])) : 1;
   IkeSa ike(cfg, 0x5eed5eed00000001ull);
   std::map<uint32_t, std::unique_ptr<InboundSa>> sas;  // by our inbound SPI
