@@ -355,20 +355,13 @@ void to_file(const fs::path& path, const std::function<void()>& fill) {
   ::waitpid(pid, &status, 0);
 }
 
+// Its stdout to the file, or to ours when `stdout_file` is empty; its stderr to ours.
 int run_python(const std::vector<std::string>& argv, const fs::path& stdout_file) {
-  std::cout.flush();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!stdout_file.empty() && !std::freopen(stdout_file.c_str(), "w", stdout)) ::_exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  const auto r = lab::run_in_node("", argv);
+  if (stdout_file.empty()) std::cout << r.out << std::flush;
+  else write_file(stdout_file, r.out);
+  std::cerr << r.err;
+  return r.exit_status;
 }
 
 int report(std::vector<std::string> args) {

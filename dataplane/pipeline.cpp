@@ -70,7 +70,7 @@ Result<size_t, Counter> check_inner(const uint8_t* p, size_t len, uint8_t next_h
 }  // namespace
 
 Result<Sealed, Counter> process_outbound(const Fib& fib, const SaTable& sas, std::span<uint8_t> slot,
-                                         size_t inner_len) {
+                                         size_t inner_len, int64_t now_ns) {
   const uint8_t* inner = slot.data() + kEspHeadroom;
   if (!is_ip(inner, inner_len)) return Unexpected(Counter::drop_tx_not_ip);
   const auto tunnel_id = route(fib, inner, inner_len);
@@ -78,6 +78,7 @@ Result<Sealed, Counter> process_outbound(const Fib& fib, const SaTable& sas, std
   const TunnelEntry* tunnel = sas.tunnel(*tunnel_id);
   if (!tunnel || !tunnel->outbound) return Unexpected(Counter::drop_tx_no_sa);
   OutboundSa& sa = *tunnel->outbound;
+  if (sa.policer && !sa.policer->admit(inner_len, now_ns)) return Unexpected(Counter::drop_tx_rate_limit);
   const uint8_t nh = (inner[0] >> 4) == 4 ? kNextHeaderIpv4 : kNextHeaderIpv6;
   auto sealed = esp_seal(sa, slot, inner_len, nh);
   if (!sealed) return Unexpected(counter_for(sealed.error(), true));
@@ -105,10 +106,11 @@ Result<Opened, Counter> process_inbound(const SaTable& sas, std::span<uint8_t> u
   const auto& o = opened.value();
   auto inner_len = check_inner(udp_payload.data() + o.inner_offset, o.inner_len, o.next_header);
   if (!inner_len) return Unexpected(inner_len.error());
+  if (sa->policer && !sa->policer->admit(inner_len.value(), now_ns)) return Unexpected(Counter::drop_rx_rate_limit);
   SaCounters::bump(sa->counters.packets, 1);
   SaCounters::bump(sa->counters.bytes, inner_len.value());
   sa->counters.last_packet_ns.store(now_ns, std::memory_order_relaxed);
-  return Opened{o.inner_offset, inner_len.value(), sa};
+  return Opened{o.inner_offset, inner_len.value()};
 }
 
 }  // namespace vpngw

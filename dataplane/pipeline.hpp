@@ -1,8 +1,11 @@
 // What happens to one packet, without any I/O, so tests can drive it with byte buffers:
 //
-//   outbound: inner packet from TUN -> parse destination -> FIB -> tunnel -> outbound SA -> ESP seal
+//   outbound: inner packet from TUN -> parse destination -> FIB -> tunnel -> outbound SA ->
+//             the tunnel's rate limit -> ESP seal
 //   inbound:  UDP 4500 payload -> RFC 3948 classify -> SPI -> inbound SA -> replay check ->
-//             authenticate + decrypt -> slide window -> inner packet sanity -> TUN
+//             authenticate + decrypt -> slide window -> inner packet sanity -> rate limit -> TUN
+// (Inbound, the limit comes after authentication, so forged packets cannot use up a tunnel's
+// allowance; outbound, before sealing, so a policed packet costs no crypto and no sequence number.)
 //
 // Each function returns where the packet goes next, or the counter its drop lands in.
 #pragma once
@@ -24,14 +27,14 @@ struct Sealed {
   size_t esp_len;  // the ESP packet starts at the slot's first byte
 };
 
-// slot: the inner packet sits at [kEspHeadroom, kEspHeadroom + inner_len).
+// slot: the inner packet sits at [kEspHeadroom, kEspHeadroom + inner_len). `now_ns` drives the
+// tunnel's rate limit (CLOCK_MONOTONIC).
 Result<Sealed, Counter> process_outbound(const Fib& fib, const SaTable& sas, std::span<uint8_t> slot,
-                                         size_t inner_len);
+                                         size_t inner_len, int64_t now_ns);
 
 struct Opened {
   size_t offset;  // of the inner packet within the UDP payload
   size_t len;
-  InboundSa* sa;  // the SA that opened it
 };
 
 // Non-ESP UDP 4500 traffic (NAT keepalives, IKE) also comes back as a "drop" with its own counter:

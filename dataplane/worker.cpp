@@ -49,14 +49,9 @@ void Worker::run_outbound() {
     const int64_t now = monotonic_ns();
     size_t m = 0;
     for (size_t i = 0; i < n; ++i) {
-      auto r = process_outbound(*fib, *sas, {arena.slot(i), kSlotSize}, views[i].len);
+      auto r = process_outbound(*fib, *sas, {arena.slot(i), kSlotSize}, views[i].len, now);
       if (!r) {
         out_counters_.add(r.error());
-        continue;
-      }
-      // After sealing: a policed packet costs one sequence number, a gap the receiver ignores.
-      if (RatePolicer* p = r->tunnel->outbound->policer.get(); p && !p->admit(views[i].len, now)) {
-        out_counters_.add(Counter::drop_tx_rate_limit);
         continue;
       }
       out_counters_.add(Counter::tx_packets);
@@ -92,10 +87,6 @@ void Worker::run_inbound() {
         if (r.error() == Counter::rx_non_esp && inbox_ &&
             !inbox_->push({dgrams[i].data, dgrams[i].len}, peers[i], dgrams[i].peer_len))
           in_counters_.add(Counter::drop_rx_control_full);
-        continue;
-      }
-      if (r->sa->policer && !r->sa->policer->admit(r->len, now)) {
-        in_counters_.add(Counter::drop_rx_rate_limit);
         continue;
       }
       out[m++] = {dgrams[i].data + r->offset, r->len};

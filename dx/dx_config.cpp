@@ -87,15 +87,6 @@ IpPrefix read_peer_address(TableReader& r, const std::string& key, const std::st
   return {*address, uint8_t(length)};
 }
 
-bool same_subnet(const IpPrefix& a, const IpPrefix& b) {
-  if (a.address.v6 != b.address.v6 || a.length != b.length) return false;
-  for (int bit = 0; bit < a.length; ++bit) {
-    const int byte = bit / 8, shift = 7 - bit % 8;
-    if (((a.address.bytes[byte] >> shift) & 1) != ((b.address.bytes[byte] >> shift) & 1)) return false;
-  }
-  return true;
-}
-
 void read_peering(TableReader& r, VirtualInterface& v, std::set<std::string>& used) {
   const auto amazon = r.string("amazon_address"), customer = r.string("customer_address");
   if (amazon.has_value() != customer.has_value())
@@ -112,7 +103,8 @@ void read_peering(TableReader& r, VirtualInterface& v, std::set<std::string>& us
   const auto& a = v.peering.amazon_address;
   if (a.address.v6 || (a.length != 30 && a.length != 31))
     r.fail("amazon_address", quoted(*amazon), "an IPv4 peering is a /30 or a /31");
-  if (!same_subnet(a, v.peering.customer_address) || a.address == v.peering.customer_address.address)
+  const auto& c = v.peering.customer_address;
+  if (c.length != a.length || !a.contains(c.address) || a.address == c.address)
     r.fail("customer_address", quoted(*customer), "two different addresses in the amazon_address's /" + std::to_string(a.length));
   if (v.type != VifType::public_vif && (a.address.v4_host_order() & 0xffff0000) != kLinkLocal)
     r.fail("amazon_address", quoted(*amazon), "a private or transit VIF peers in 169.254.0.0/16");

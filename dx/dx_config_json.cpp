@@ -21,10 +21,8 @@ nlohmann::json to_json(const DirectConnectConfig& cfg) {
     out["virtual_interfaces"].push_back({{"id", v.id}, {"type", to_string(v.type)}, {"connection", v.connection},
                                          {"hosted_vif", v.hosted_on_partner}, {"vlan", v.vlan}, {"mtu", v.mtu}, {"asn", v.asn},
                                          {"address_family", v.address_family},
-                                         {"amazon_address", v.peering.amazon_address.address.to_string() + "/" +
-                                                                std::to_string(v.peering.amazon_address.length)},
-                                         {"customer_address", v.peering.customer_address.address.to_string() + "/" +
-                                                                  std::to_string(v.peering.customer_address.length)},
+                                         {"amazon_address", v.peering.amazon_address.to_string()},
+                                         {"customer_address", v.peering.customer_address.to_string()},
                                          {"auth_key", "set"}, {"direct_connect_gateway", v.direct_connect_gateway},
                                          {"virtual_gateway", v.virtual_gateway}, {"route_filter_prefixes", prefixes},
                                          {"bgp", {{"hold_time", v.hold_time_s}, {"keepalive", v.keepalive_s}, {"max_prefixes", v.max_prefixes()}}}});

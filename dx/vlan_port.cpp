@@ -22,9 +22,8 @@ namespace {
 
 constexpr size_t kFrameCapacity = 65536 + kVlanTagLen;
 
-// Unpoliced links get a bucket nothing empties.
-TokenBucket policer(const VlanPortConfig& cfg) {
-  if (cfg.police_bits_per_second == 0) return TokenBucket(1e18, 1e18);
+std::optional<TokenBucket> policer(const VlanPortConfig& cfg) {
+  if (cfg.police_bits_per_second == 0) return std::nullopt;
   const double bytes_per_s = double(cfg.police_bits_per_second) / 8;
   return TokenBucket(bytes_per_s, std::max(bytes_per_s * cfg.police_burst_ms / 1000, 2.0 * kFrameCapacity));
 }
@@ -123,7 +122,7 @@ VlanPort::Vif* VlanPort::vif_for(uint16_t vlan) {
 
 void VlanPort::run_from_link() {
   std::vector<uint8_t> frame(kFrameCapacity);
-  TokenBucket police = policer(cfg_);
+  auto police = policer(cfg_);
   alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(tpacket_auxdata))];
   while (loops_.wait(link_fd_) == Wake::readable) {
     for (;;) {
@@ -143,7 +142,7 @@ void VlanPort::run_from_link() {
         if (aux.tp_status & TP_STATUS_VLAN_VALID) kernel_vid = aux.tp_vlan_tci;
       }
       const std::span<uint8_t> bytes(frame.data(), size_t(n));
-      if (!police.admit(double(n + (kernel_vid ? kVlanTagLen : 0)), monotonic_ns())) {
+      if (police && !police->admit(double(n + (kernel_vid ? kVlanTagLen : 0)), monotonic_ns())) {
         drop_policed_from_link_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
@@ -178,7 +177,7 @@ void VlanPort::run_from_link() {
 
 void VlanPort::run_to_link() {
   std::vector<uint8_t> frame(kFrameCapacity);
-  TokenBucket police = policer(cfg_);
+  auto police = policer(cfg_);
   std::vector<pollfd> fds;
   for (const auto& v : vifs_) fds.push_back({v->tap->fd(0), POLLIN, 0});
   sockaddr_ll to{};
@@ -197,7 +196,7 @@ void VlanPort::run_to_link() {
           drop_short_.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
-        if (!police.admit(double(len), monotonic_ns())) {
+        if (police && !police->admit(double(len), monotonic_ns())) {
           drop_policed_to_link_.fetch_add(1, std::memory_order_relaxed);
           continue;
         }

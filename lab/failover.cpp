@@ -49,13 +49,6 @@ size_t established(const std::string& cgw) {
   return n;
 }
 
-pid_t read_pid(const fs::path& file) {
-  std::ifstream in(file);
-  pid_t pid = 0;
-  if (!(in >> pid) || pid <= 1) throw std::runtime_error(file.string() + ": no PID");
-  return pid;
-}
-
 void set_outside_link(const std::string& netns, bool up) {
   EnterNetns in(netns);
   Netlink nl;

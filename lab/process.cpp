@@ -34,7 +34,8 @@ std::string command_line(const std::vector<std::string>& argv) {
   return s;
 }
 
-// Field N (from 3, the state) of /proc/PID/stat; empty when the process is gone.
+}  // namespace
+
 std::string stat_field(pid_t pid, int n) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -43,6 +44,15 @@ std::string stat_field(pid_t pid, int n) {
   if (at == std::string::npos) return "";
   return stat.substr(at + 1, stat.find(' ', at + 1) - at - 1);
 }
+
+pid_t read_pid(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 1) throw std::runtime_error(file.string() + ": no PID");
+  return pid;
+}
+
+namespace {
 
 // The kernel's start time of a process (field 22): a PID recorded long ago may belong to someone
 // else now, and only the pair names our process.

@@ -41,6 +41,11 @@ std::string run_in_node_or_throw(const std::string& netns, const std::vector<std
 void wait_for_ready(std::chrono::milliseconds limit, const std::string& what, const std::function<bool()>& ready,
                     const std::vector<std::pair<std::string, pid_t>>& watched, const std::filesystem::path& work);
 
+// Field N (from 3, the state) of /proc/PID/stat; empty when the process is gone.
+std::string stat_field(pid_t pid, int n);
+// The PID a WORK/NAME.pid file holds; throws naming the file when it holds none.
+pid_t read_pid(const std::filesystem::path& file);
+
 // Whether a child of ours still runs (reaps it if it ended).
 bool child_running(pid_t pid);
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -21,15 +20,11 @@ namespace {
 
 // utime + stime of /proc/PID/stat (fields 14 and 15), in clock ticks; 0 when it is gone.
 double cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = stat.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string field;
   double ticks = 0;
-  for (int n = 3; n <= 15 && fields >> field; ++n)
-    if (n >= 14) ticks += std::stod(field);
+  for (int field : {14, 15}) {
+    const std::string v = lab::stat_field(pid, field);
+    if (!v.empty()) ticks += std::stod(v);
+  }
   return ticks;
 }
 
@@ -81,19 +76,10 @@ void PathLab::write_file(const std::string& name, const std::string& text) const
   ::chmod(p.c_str(), 0600);  // keys and pre-shared secrets
 }
 
-namespace {
-pid_t recorded_pid(const fs::path& work, const std::string& name) {
-  pid_t pid = 0;
-  std::ifstream(work / (name + ".pid")) >> pid;
-  if (pid <= 1) throw std::runtime_error("the lab recorded no PID for " + name);
-  return pid;
-}
-}  // namespace
-
-void PathLab::count_as_daemon(const std::string& name) { daemons_.push_back(recorded_pid(work_, name)); }
+void PathLab::count_as_daemon(const std::string& name) { daemons_.push_back(lab::read_pid(work_ / (name + ".pid"))); }
 
 void PathLab::stop(const std::string& name) {
-  const pid_t pid = recorded_pid(work_, name);
+  const pid_t pid = lab::read_pid(work_ / (name + ".pid"));
   std::erase(daemons_, pid);
   ::kill(pid, SIGTERM);
   // The executor ran in this process, so it is our child: child_running reaps it.

@@ -46,7 +46,7 @@ struct Gateways {
   // Seals through the pipeline and returns the ESP packet.
   std::vector<uint8_t> esp(const std::vector<uint8_t>& inner) {
     auto slot = slot_with(inner);
-    auto r = process_outbound(fib, left, slot, inner.size());
+    auto r = process_outbound(fib, left, slot, inner.size(), 0);
     EXPECT_TRUE(r);
     slot.resize(r->esp_len);
     return slot;
@@ -73,7 +73,7 @@ TEST(PipelineOutbound, Verdicts) {
   for (const auto& row : rows) {
     Gateways g;
     auto slot = g.slot_with(row.inner);
-    auto r = process_outbound(g.fib, g.left, slot, row.inner.size());
+    auto r = process_outbound(g.fib, g.left, slot, row.inner.size(), 0);
     if (!row.drop) {
       ASSERT_TRUE(r) << row.what << ": dropped as " << kCounterInfo[size_t(r.error())].name;
       EXPECT_EQ(r->tunnel, g.left.tunnel(0)) << row.what;
@@ -83,6 +83,43 @@ TEST(PipelineOutbound, Verdicts) {
       EXPECT_EQ(kCounterInfo[size_t(r.error())].name, kCounterInfo[size_t(*row.drop)].name) << row.what;
     }
   }
+}
+
+// A tunnel's limit polices before sealing (nothing sealed, no sequence number spent) and, inbound,
+// after authentication; both refill with `now`.
+TEST(Pipeline, RateLimitBothWays) {
+  Gateways g;
+  g.out->policer = std::make_unique<RatePolicer>(RateLimit{1e9, 100});  // 100 packets/s: a burst of 64
+  const auto inner = udp4("10.1.0.2", "10.2.0.2");
+  int sealed = 0, opened = 0;
+  std::vector<std::vector<uint8_t>> esp;
+  for (int i = 0; i < 70; ++i) {
+    auto slot = g.slot_with(inner);
+    auto r = process_outbound(g.fib, g.left, slot, inner.size(), 0);
+    if (!r) {
+      EXPECT_EQ(kCounterInfo[size_t(r.error())].name, kCounterInfo[size_t(Counter::drop_tx_rate_limit)].name);
+      continue;
+    }
+    ++sealed;
+    slot.resize(r->esp_len);
+    esp.push_back(slot);
+  }
+  EXPECT_EQ(sealed, 64);
+  EXPECT_EQ(g.out->last_seq.load(), 64u) << "policed packets spend no sequence number";
+  auto slot = g.slot_with(inner);
+  EXPECT_TRUE(process_outbound(g.fib, g.left, slot, inner.size(), 10'000'000)) << "10 ms later: one more token";
+
+  g.right.inbound()[0]->policer = std::make_unique<RatePolicer>(RateLimit{1e9, 100});
+  // Inbound with a fresh bucket holding 64: the 64 sealed packets pass, then it is empty.
+  for (auto& e : esp) opened += bool(process_inbound(g.right, e, 0));
+  EXPECT_EQ(opened, 64);
+  auto slot2 = g.slot_with(inner);
+  auto more = process_outbound(g.fib, g.left, slot2, inner.size(), 20'000'000);
+  ASSERT_TRUE(more);
+  slot2.resize(more->esp_len);
+  auto r = process_inbound(g.right, slot2, 0);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(kCounterInfo[size_t(r.error())].name, kCounterInfo[size_t(Counter::drop_rx_rate_limit)].name);
 }
 
 TEST(PipelineInbound, Verdicts) {
@@ -175,7 +212,7 @@ TEST(PipelineOutbound, MultipathSpreadsFlowsAndKeepsEachOnOneTunnel) {
     auto inner = ip.serialize();
     std::vector<uint8_t> slot(kEspHeadroom + inner.size() + kEspMaxTailroom);
     std::copy(inner.begin(), inner.end(), slot.begin() + kEspHeadroom);
-    auto r = process_outbound(fib, sas, slot, inner.size());
+    auto r = process_outbound(fib, sas, slot, inner.size(), 0);
     EXPECT_TRUE(r);
     return r ? r->tunnel->name : std::string();
   };
