@@ -57,15 +57,17 @@ void Session::receive(const ControlPacket& p, int64_t now_ns) {
 
 void Session::update_timers(int64_t now_ns) {
   expire(now_ns);
+  if (silent()) return;
   if (now_ns >= next_tx_ns_ || final_due_) transmit(now_ns);
 }
 
 int64_t Session::next_deadline() const {
   if (final_due_) return 0;
-  return std::min(next_tx_ns_, detection_deadline_ns_ == 0 ? kNever : detection_deadline_ns_);
+  return std::min(silent() ? kNever : next_tx_ns_, detection_deadline_ns_ == 0 ? kNever : detection_deadline_ns_);
 }
 
 void Session::send_due(int64_t now_ns) {
+  if (silent()) return;
   if (final_due_ || next_tx_ns_ == 0) transmit(now_ns);
 }
 

@@ -20,6 +20,9 @@ struct SessionConfig {
   uint32_t desired_min_tx_us = 300'000;  // AWS Direct Connect: 300 ms x 3
   uint32_t required_min_rx_us = 300'000;
   uint8_t detect_mult = 3;
+  // RFC 5880 6.1's Passive role: send nothing until the peer has been heard (AWS's end of a
+  // Direct Connect VIF, where BFD takes effect once the customer's router starts it).
+  bool passive = false;
 };
 
 struct Transition {
@@ -61,6 +64,7 @@ class Session {
   void expire(int64_t now_ns);
   void transmit(int64_t now_ns);  // queues the packet and schedules the next one
   void send_due(int64_t now_ns);  // a Final or an announcement that cannot wait
+  bool silent() const { return cfg_.passive && remote_discr_ == 0 && state_ != State::admin_down; }
   uint32_t desired_min_tx_us() const { return state_ == State::up ? cfg_.desired_min_tx_us : std::max(cfg_.desired_min_tx_us, kSlowTxUs); }
 
   SessionConfig cfg_;

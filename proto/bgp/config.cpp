@@ -40,6 +40,7 @@ BgpConfig parse_bgp_config(TableReader& r, const std::set<std::string>& tunnel_n
   // AWS Direct Connect's BFD: 300 ms minimum interval, multiplier 3.
   if (auto i = r.integer("bfd_interval_ms", 50, 10000)) b.bfd_interval_ms = uint32_t(*i);
   if (auto m = r.integer("bfd_multiplier", 1, 255)) b.bfd_multiplier = uint8_t(*m);
+  if (auto p = r.boolean("bfd_passive")) b.bfd_passive = *p;
   b.export_prefixes = parse_prefix_list(r, "export");
   std::set<std::string> names;
   if (const auto* neighbors = r.array_of_tables("neighbor")) {
@@ -71,6 +72,13 @@ BgpConfig parse_bgp_config(TableReader& r, const std::set<std::string>& tunnel_n
       if (auto k = n.integer("keepalive", 0, 21845)) nb.keepalive = uint16_t(*k);
       if (auto lp = n.integer("local_pref", 0, 4294967295)) nb.local_pref = uint32_t(*lp);
       if (auto med = n.integer("med", 0, 4294967295)) nb.med = uint32_t(*med);
+      if (auto ttl = n.integer("ttl", 1, 255)) nb.ttl = uint8_t(*ttl);
+      nb.communities = parse_string_list(n, "communities", "communities as \"ASN:VALUE\", e.g. [\"7224:7300\"]",
+                                         [&](const std::string& text) {
+                                           auto c = bgp::parse_community(text);
+                                           if (!c) n.fail("communities", "\"" + text + "\"", "a community \"ASN:VALUE\", both 0-65535");
+                                           return *c;
+                                         });
       n.reject_unknown();
       b.neighbors.push_back(std::move(nb));
     }
@@ -106,6 +114,7 @@ constexpr ConfigKey kBgpKeys[] = {
     {"bgp", "multipath", "bool", "BGP multipath: paths equal down to the tie-breakers (LOCAL_PREF, AS_PATH length, ORIGIN, neighbouring AS, MED) share the traffic, flows spread by a hash of addresses, protocol and ports (a customer gateway's active/active). Default: false."},
     {"bgp", "bfd_interval_ms", "integer", "50-10000: BFD transmit and receive interval once Up (1 s before, RFC 5880 6.8.3). Default: 300."},
     {"bgp", "bfd_multiplier", "integer", "1-255: missed packets before BFD declares the neighbour down. Default: 3."},
+    {"bgp", "bfd_passive", "bool", "BFD's passive role (RFC 5880 6.1): send nothing to a neighbour until it has sent to us, as AWS's end of a Direct Connect VIF does. Default: false."},
     {"bgp.neighbor", "address", "string", "Required. The neighbour's address (a tunnel's inside address, or on a connected subnet)."},
     {"bgp.neighbor", "name", "string", "Unique; `vpngw ctl bgp reset NAME` takes it. Default: the address."},
     {"bgp.neighbor", "remote_asn", "integer", "Required. As `asn`; a 4-byte ASN works with 2-byte-only peers through AS_TRANS."},
@@ -119,6 +128,8 @@ constexpr ConfigKey kBgpKeys[] = {
     {"bgp.neighbor", "local_pref", "integer", "The LOCAL_PREF this neighbour's routes get (not taken from eBGP peers). Default: 100."},
     {"bgp.neighbor", "med", "integer", "MED on the routes we announce to this neighbour (`vpngw ctl` can change it at runtime: `bgp med`)."},
     {"bgp.neighbor", "as_path_prepend", "integer", "0-10: our ASN this many extra times in the AS_PATH we announce (makes this path less preferred). Default: 0."},
+    {"bgp.neighbor", "communities", "list of strings", "Communities (RFC 1997, \"ASN:VALUE\") on the routes we announce to this neighbour, e.g. [\"7224:7300\"] for Direct Connect's high local preference. Default: []."},
+    {"bgp.neighbor", "ttl", "integer", "1-255: the IP TTL of the session's packets; 1 keeps it to a directly connected neighbour (AWS Direct Connect). Default: the system's (64)."},
     {"bgp.neighbor", "bfd", "bool", "Run BFD (RFC 5880/5881, UDP 3784, TTL 255) from `local_address` to the neighbour; Down ends the BGP session at once. Needs `local_address`, IPv4. Default: false."},
 };
 

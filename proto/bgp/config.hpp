@@ -36,6 +36,8 @@ struct BgpNeighborConfig {
   std::optional<uint32_t> med;  // MED on the routes we announce to this neighbour
   uint8_t as_path_prepend = 0;  // our ASN this many extra times on what we announce (active/passive)
   bool bfd = false;  // a BFD session (RFC 5880/5881) with this neighbour; Down ends the BGP session
+  std::vector<uint32_t> communities;  // RFC 1997, asn << 16 | value, on the routes we announce to it
+  std::optional<uint8_t> ttl;  // IP TTL of the session's packets (1: directly connected only, as AWS DX)
 };
 
 // The session's and BFD's own defaults are the ones a file falls back to (written once, in
@@ -52,6 +54,7 @@ struct BgpConfig {
   bool multipath = false;  // equal-cost paths share the traffic (a customer gateway's active/active)
   uint32_t bfd_interval_ms = bfd::SessionConfig{}.desired_min_tx_us / 1000;  // desired TX / required RX
   uint8_t bfd_multiplier = bfd::SessionConfig{}.detect_mult;
+  bool bfd_passive = bfd::SessionConfig{}.passive;  // BFD waits for each neighbour to start it
   std::vector<BgpNeighborConfig> neighbors;
 };
 

@@ -20,7 +20,7 @@ Instance::Instance(Daemon& daemon, const BgpConfig& cfg, uint32_t router_id, Ins
   if (!peers.empty()) {
     const uint32_t us = cfg.bfd_interval_ms * 1000;
     bfd_ = std::make_unique<bfd::Service>(
-        daemon.io(), bfd::SessionConfig{us, us, cfg.bfd_multiplier}, std::move(peers),
+        daemon.io(), bfd::SessionConfig{us, us, cfg.bfd_multiplier, cfg.bfd_passive}, std::move(peers),
         [this](const bfd::PeerConfig& peer, const bfd::Transition& t) {
           if (t.from == bfd::State::up)
             speaker_->neighbor_path_down(peer.remote, "BFD down: " + std::string(bfd::to_string(t.diag)));

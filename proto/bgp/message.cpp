@@ -779,4 +779,20 @@ std::string error_name(ErrorCode code, uint8_t sub) {
   return "error code " + std::to_string(int(code)) + " subcode " + std::to_string(sub);
 }
 
+std::optional<uint32_t> parse_community(std::string_view text) {
+  const size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  uint32_t halves[2];
+  const std::string_view parts[2] = {text.substr(0, colon), text.substr(colon + 1)};
+  for (int i = 0; i < 2; ++i) {
+    const auto& part = parts[i];
+    if (part.empty() || part.size() > 5 || part.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    halves[i] = uint32_t(std::stoul(std::string(part)));
+    if (halves[i] > 0xffff) return std::nullopt;
+  }
+  return halves[0] << 16 | halves[1];
+}
+
+std::string community_to_string(uint32_t c) { return std::to_string(c >> 16) + ":" + std::to_string(c & 0xffff); }
+
 }  // namespace vpngw::bgp

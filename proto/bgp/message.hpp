@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -192,6 +193,9 @@ std::vector<std::vector<uint8_t>> encode_withdraw(std::span<const IpPrefix> pref
 std::vector<uint8_t> encode_end_of_rib(Family family);
 
 std::string error_name(ErrorCode code, uint8_t subcode);
+// A community as operators write it, "7224:7300" (RFC 1997: two 16-bit halves); nullopt if not one.
+std::optional<uint32_t> parse_community(std::string_view text);
+std::string community_to_string(uint32_t community);
 std::string to_string(Family f);
 
 }  // namespace vpngw::bgp

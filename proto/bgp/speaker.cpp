@@ -72,6 +72,13 @@ void set_md5(int fd, const IpAddress& peer, const std::string& key) {
     throw std::system_error(errno, std::generic_category(), "TCP_MD5SIG for " + peer.to_string());
 }
 
+// The IP TTL of what the session sends (1: the neighbour must be directly connected).
+void set_ttl(int fd, bool v6, uint8_t ttl) {
+  const int v = ttl;
+  if (::setsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &v, sizeof v) < 0)
+    throw std::system_error(errno, std::generic_category(), "IP_TTL " + std::to_string(ttl));
+}
+
 // The one timer of a connection, at the session's next deadline. The hold deadline moves on every
 // message the peer sends: moving it only updates a number, and a wait that wakes up before the
 // current deadline waits again (a full table is a million UPDATEs).
@@ -311,6 +318,11 @@ class Speaker::Peer {
       out_->socket().close(ec);
       out_.reset();
     }
+    if (cfg_.ttl) try {
+        set_ttl(socket.native_handle(), cfg_.address.v6, *cfg_.ttl);
+      } catch (const std::exception& e) {
+        spdlog::error("bgp {}: {}", cfg_.name, e.what());
+      }
     in_ = std::make_shared<Connection>(impl_, *this, false, std::move(socket), scfg_);
     in_->start();
   }
@@ -364,6 +376,7 @@ class Speaker::Peer {
         const std::vector<uint32_t> path(1 + cfg_.as_path_prepend, impl_.cfg.asn);
         a.as_path.append_segment(AsPath::sequence, std::span<const uint32_t>(path));
         a.med = cfg_.med;
+        a.communities = cfg_.communities;
         if (f.afi == Afi::ipv4 || local->v6) {
           a.next_hop = *local;
         } else {
@@ -492,6 +505,7 @@ class Speaker::Peer {
     if (ec) { spdlog::error("bgp {}: socket: {}", cfg_.name, ec.message()); schedule_retry(); return; }
     try {
       if (!cfg_.md5_password.empty()) set_md5(sock.native_handle(), cfg_.address, cfg_.md5_password);
+      if (cfg_.ttl) set_ttl(sock.native_handle(), v6, *cfg_.ttl);
     } catch (const std::exception& e) {
       spdlog::error("bgp {}: {}", cfg_.name, e.what());
       schedule_retry();
@@ -680,6 +694,31 @@ bool Speaker::any_established() const {
   return std::any_of(impl_->peers.begin(), impl_->peers.end(), [](const auto& p) { return p->established(); });
 }
 
+namespace {
+template <typename Peers>
+auto* find_peer(Peers& peers, const std::string& neighbor) {
+  for (auto& p : peers)
+    if (p->config().name == neighbor || p->config().address.to_string() == neighbor) return p.get();
+  return static_cast<decltype(peers.front().get())>(nullptr);
+}
+}  // namespace
+
+bool Speaker::established(const std::string& neighbor) const {
+  const auto* p = find_peer(impl_->peers, neighbor);
+  return p && p->established();
+}
+
+void Speaker::for_each_path_from(const std::string& neighbor,
+                                 const std::function<void(const IpPrefix&, const PathAttributes&)>& f) const {
+  const auto* peer = find_peer(impl_->peers, neighbor);
+  if (!peer || !impl_->rib.prefixes_from(peer->rib_index())) return;
+  impl_->rib.for_each_best([&](const IpPrefix& prefix, const Path& best) {
+    if (best.peer == peer->rib_index()) return f(prefix, best.attrs->attrs);
+    for (const Path& p : impl_->rib.paths(prefix))
+      if (p.peer == peer->rib_index()) return f(prefix, p.attrs->attrs);
+  });
+}
+
 nlohmann::json Speaker::summary() const {
   nlohmann::json j;
   j["asn"] = impl_->cfg.asn;
@@ -713,7 +752,7 @@ nlohmann::json Speaker::routes(size_t limit) const {
       pj["med"] = a.med ? nlohmann::json(*a.med) : nlohmann::json(nullptr);
       pj["local_pref"] = impl_->rib.peer(p.peer).local_pref;
       nlohmann::json comms = nlohmann::json::array();
-      for (uint32_t c : a.communities) comms.push_back(std::to_string(c >> 16) + ":" + std::to_string(c & 0xffff));
+      for (uint32_t c : a.communities) comms.push_back(community_to_string(c));
       pj["communities"] = comms;
       paths.push_back(std::move(pj));
     }

@@ -54,6 +54,11 @@ class Speaker {
   // Every Loc-RIB route with its best path's attributes (for typed reports, not display).
   void for_each_best_path(const std::function<void(const IpPrefix&, const PathAttributes&)>& f) const;
   bool any_established() const;
+  // One neighbour (by name or address): is its session Established, and the paths it gave us (its
+  // Adj-RIB-In after the import checks), whether or not they are the best. False / nothing when no
+  // neighbour has that name.
+  bool established(const std::string& neighbor) const;
+  void for_each_path_from(const std::string& neighbor, const std::function<void(const IpPrefix&, const PathAttributes&)>& f) const;
 
   // `vpngw ctl bgp summary` and `vpngw ctl bgp routes`.
   nlohmann::json summary() const;

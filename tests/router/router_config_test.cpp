@@ -59,6 +59,30 @@ TEST(RouterConfig, RefusalsNameTheKey) {
   expect_refused("[bgp]\nasn = 65001\nrouter_id = \"10.0.0.1\"\nhold_time = 2\n", "bgp.hold_time");
   expect_refused(std::string(kMinimal) + "colour = \"red\"\n", "bgp.neighbor[0].colour");
   expect_refused(std::string(kMinimal) + "[router]\nname = \"a/b\"\n", "router.name");
+  expect_refused(std::string(kMinimal) + "communities = [\"7224:73000\"]\n", "bgp.neighbor[0].communities");
+  expect_refused(std::string(kMinimal) + "communities = [\"7224\"]\n", "bgp.neighbor[0].communities");
+  expect_refused(std::string(kMinimal) + "ttl = 0\n", "bgp.neighbor[0].ttl");
+}
+
+// A Direct Connect customer's steering tools and AWS's own settings on a VIF session.
+TEST(RouterConfig, CommunitiesTtlAndPassiveBfd) {
+  const RouterConfig c = parse_router_config(R"(
+[bgp]
+asn = 64512
+router_id = "10.255.0.1"
+bfd_passive = true
+[[bgp.neighbor]]
+address = "169.254.10.2"
+remote_asn = 65000
+communities = ["7224:7300", "65535:65281"]
+ttl = 1
+)",
+                                             "r.toml");
+  EXPECT_TRUE(c.bgp.bfd_passive);
+  ASSERT_EQ(c.bgp.neighbors.size(), 1u);
+  EXPECT_EQ(c.bgp.neighbors[0].communities, (std::vector<uint32_t>{7224u << 16 | 7300, 0xffffff01u}));
+  EXPECT_EQ(c.bgp.neighbors[0].ttl, std::optional<uint8_t>(1));
+  EXPECT_FALSE(parse_router_config(kMinimal, "r.toml").bgp.neighbors[0].ttl);
 }
 
 }  // namespace

@@ -207,5 +207,29 @@ TEST(BfdSession, JitterKeepsPacketsWithin75To100PercentOfTheInterval) {
   EXPECT_EQ(p.a.state(), State::up);
 }
 
+// AWS's end of a VIF: quiet until the customer's router starts BFD, then a normal session; quiet
+// again once detection has expired (the customer turned BFD off).
+TEST(BfdSession, PassiveRoleWaitsForThePeer) {
+  SessionConfig passive;
+  passive.passive = true;
+  Session aws(passive, 0xa, 1);
+  for (int64_t t = 0; t < 5000 * ms; t += 100 * ms) aws.update_timers(t);
+  EXPECT_TRUE(aws.take_outgoing().empty());
+  EXPECT_EQ(aws.next_deadline(), Session::kNever);
+
+  Pair p;
+  p.a = Session(passive, 0xa, 1);
+  p.bring_up();
+  EXPECT_EQ(p.a.state(), State::up);
+  EXPECT_EQ(p.b.state(), State::up);
+  // The customer stops: AWS's side goes Down by detection and falls silent.
+  const int64_t stop = p.now;
+  for (int64_t t = stop; t < stop + 3000 * ms; t += 50 * ms) p.a.update_timers(t);
+  EXPECT_EQ(p.a.state(), State::down);
+  p.a.take_outgoing();
+  for (int64_t t = stop + 3000 * ms; t < stop + 6000 * ms; t += 50 * ms) p.a.update_timers(t);
+  EXPECT_TRUE(p.a.take_outgoing().empty());
+}
+
 }  // namespace
 }  // namespace vpngw::bfd
