@@ -95,6 +95,33 @@ void print_vgw(const nlohmann::json& j) {
   }
 }
 
+// AWS's end of Direct Connect (vpngw dx serve): connections with CloudWatch's AWS/DX view, VIFs
+// with their BGP state and the routes the Direct Connect gateway learned on each.
+void print_dx(const nlohmann::json& j) {
+  std::printf("%s: Direct Connect, AWS-side ASN %s\n\n", j.value("name", "").c_str(), j["amazon_side_asn"].dump().c_str());
+  std::printf("%-14s %-6s %-9s %-10s %-6s %12s %12s %10s %10s %9s\n", "connection", "device", "type", "bandwidth", "state",
+              "BpsIngress", "BpsEgress", "PpsIngress", "PpsEgress", "policed");
+  for (const auto& c : j["connections"]) {
+    const auto& k = c["counters"];
+    std::printf("%-14s %-6s %-9s %-10s %-6s %12.0f %12.0f %10.0f %10.0f %9llu\n", c.value("id", "").c_str(), c.value("device", "").c_str(),
+                c.value("type", "").c_str(), c.value("bandwidth", "").c_str(), c.value("ConnectionState", 0) ? "up" : "down",
+                c.value("ConnectionBpsIngress", 0.0), c.value("ConnectionBpsEgress", 0.0), c.value("ConnectionPpsIngress", 0.0),
+                c.value("ConnectionPpsEgress", 0.0),
+                (unsigned long long)(k.value("drop_policed_from_link", uint64_t(0)) + k.value("drop_policed_to_link", uint64_t(0))));
+  }
+  std::printf("\n%-14s %-8s %-14s %5s %-10s %-12s %-19s %-19s %6s %6s %12s %12s\n", "VIF", "type", "connection", "VLAN", "state", "BGP",
+              "amazon", "customer", "pfx in", "out", "bytes in", "bytes out");
+  for (const auto& v : j["vifs"])
+    std::printf("%-14s %-8s %-14s %5s %-10s %-12s %-19s %-19s %6s %6s %12llu %12llu\n", v.value("id", "").c_str(), v.value("type", "").c_str(),
+                v.value("connection", "").c_str(), v["vlan"].dump().c_str(), v.value("state", "").c_str(),
+                v.value("bgp_state", "").c_str(), v.value("amazon_address", "").c_str(), v.value("customer_address", "").c_str(),
+                v["prefixes_accepted"].dump().c_str(), v["prefixes_exported"].dump().c_str(),
+                (unsigned long long)v.value("bytes_in", uint64_t(0)), (unsigned long long)v.value("bytes_out", uint64_t(0)));
+  std::printf("\nDirect Connect gateway routes (learned on the VIFs):\n");
+  for (const auto& v : j["vifs"])
+    for (const auto& r : v.value("routes", nlohmann::json::array())) std::printf("  %-34s from %s\n", r.get<std::string>().c_str(), v.value("id", "").c_str());
+}
+
 namespace {
 
 // Starts a tunnel replacement and prints its steps until it ends.
@@ -134,7 +161,7 @@ void print_connections(const nlohmann::json& a) {
 
 std::function<int()> add_ctl_command(CLI::App& app) {
   struct Options {
-    std::string socket, gateway = "vpngw", neighbor, med;
+    std::string socket, gateway = "vpngw", neighbor, med, vif;
     bool json = false;
     size_t limit = 1000;
   };
@@ -153,7 +180,16 @@ std::function<int()> add_ctl_command(CLI::App& app) {
   auto* tunnel = ctl->add_subcommand("tunnel", "AWS-side tunnel operations (on a vpngw s2s vgw socket)");
   auto* replace = tunnel->add_subcommand("replace", "replace a tunnel endpoint as AWS maintenance does: steer by MED, drain, restart");
   replace->add_option("tunnel", opt->neighbor, "tunnel endpoint name, e.g. vpn-1-tunnel1")->required();
+  endpoint_state->add_option("--vif", opt->vif, "a Direct Connect VIF's (on a vpngw dx serve socket)");
   tunnel->require_subcommand(1);
+  auto* dx = ctl->add_subcommand("dx", "Direct Connect (on a vpngw dx serve socket): connections, VIFs, BGP, the DX gateway's routes");
+  auto* vif = ctl->add_subcommand("vif", "Direct Connect VIF operations (on a vpngw dx serve socket)");
+  auto* vif_down = vif->add_subcommand("down", "delete the VIF as AWS would: Cease, and nothing crosses its VLAN");
+  auto* vif_up = vif->add_subcommand("up", "bring a deleted VIF back");
+  vif->require_subcommand(1);
+  vif_down->add_option("vif", opt->neighbor, "the VIF's id, e.g. dxvif-a")->required();
+  vif_up->add_option("vif", opt->neighbor, "the VIF's id, e.g. dxvif-a")->required();
+  auto* bfd = ctl->add_subcommand("bfd", "BFD sessions");
   auto* connections = ctl->add_subcommand("connections", "Client VPN connections (on a vpngw clientvpn serve socket)");
   auto* disconnect = ctl->add_subcommand("disconnect", "terminate a Client VPN connection");
   disconnect->add_option("connection_id", opt->neighbor, "cvpn-connection-... (see ctl connections)")->required();
@@ -175,7 +211,14 @@ std::function<int()> add_ctl_command(CLI::App& app) {
     if (stats->parsed()) req = {{"command", "stats"}};
     else if (ike->parsed()) req = {{"command", "ike"}};
     else if (vgw->parsed()) req = {{"command", "vgw"}};
-    else if (endpoint_state->parsed()) req = {{"command", "endpoint state"}};
+    else if (endpoint_state->parsed()) {
+      req = {{"command", "endpoint state"}};
+      if (!opt->vif.empty()) req["vif"] = opt->vif;
+    }
+    else if (dx->parsed()) req = {{"command", "dx"}};
+    else if (vif_down->parsed()) req = {{"command", "vif down"}, {"vif", opt->neighbor}};
+    else if (vif_up->parsed()) req = {{"command", "vif up"}, {"vif", opt->neighbor}};
+    else if (bfd->parsed()) req = {{"command", "bfd"}};
     else if (summary->parsed()) req = {{"command", "bgp summary"}};
     else if (routes->parsed()) req = {{"command", "bgp routes"}, {"limit", opt->limit}};
     else if (reset->parsed()) req = {{"command", "bgp reset"}, {"neighbor", opt->neighbor}};
@@ -201,7 +244,9 @@ std::function<int()> add_ctl_command(CLI::App& app) {
         std::cerr << "vpngw ctl: " << answer["error"].get<std::string>() << "\n";
         return 1;
       }
-      if (opt->json || stats->parsed() || reset->parsed() || med->parsed() || endpoint_state->parsed()) std::cout << answer.dump(2) << "\n";
+      if (opt->json || stats->parsed() || reset->parsed() || med->parsed() || endpoint_state->parsed() || bfd->parsed())
+        std::cout << answer.dump(2) << "\n";
+      else if (dx->parsed() || vif->parsed()) print_dx(answer);
       else if (summary->parsed()) print_summary(answer);
       else if (ike->parsed()) print_ike(answer);
       else if (vgw->parsed()) print_vgw(answer);

@@ -14,6 +14,7 @@ std::function<int()> add_ctl_command(CLI::App& app);
 void print_summary(const nlohmann::json& bgp_summary);
 void print_ike(const nlohmann::json& ike, bool with_log = true);
 void print_vgw(const nlohmann::json& vgw);
+void print_dx(const nlohmann::json& dx);
 void print_connections(const nlohmann::json& connections);
 
 }  // namespace vpngw

@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
   up [TOPOLOGY]           build a lab from a topology file (docs/reference/lab-topology.md) or a
                           built-in one: default (Site-to-Site and Client VPN into one VPC), s2s,
-                          s2s-tgw, s2s-static, clientvpn. Starts over if a lab is up.
+                          s2s-tgw, s2s-static, clientvpn, dx, dx-vpn. Starts over if a lab is up.
   down                    remove it, whatever state it is in (also after a crash)
   status                  nodes, tunnels, BGP sessions, routes, client connections
   exec NODE -- CMD...     run CMD in a node: hosts and clients by name; cgw, t1, t2, vgw, cvpn, net
@@ -162,6 +162,22 @@ void status(const Where& w) {
     std::cout << "-- AWS side (" << w.prefix << "-vgw)\n" << std::flush;
     show("vgw", [&] { print_vgw(management_request(lab::vpc_router_socket(w.prefix), {{"command", "vgw"}})); });
     std::fflush(stdout);
+  }
+  if (t.dx) {
+    if (!t.s2s) {
+      std::cout << "\n-- customer router (" << w.prefix << "-cgw, " << t.dx->customer_router << ")\n" << std::flush;
+      if (t.dx->customer_router == "vpngw")
+        show("bgp", [&] { print_summary(management_request(ManagementServer::default_path(w.prefix + "-cgw"), {{"command", "bgp summary"}})); });
+      std::fflush(stdout);
+    }
+    std::cout << "\n-- Direct Connect, AWS's end (" << w.prefix << "-dx)\n" << std::flush;
+    show("dx", [&] { print_dx(management_request(ManagementServer::default_path(w.prefix + "-dx"), {{"command", "dx"}})); });
+    std::fflush(stdout);
+    if (!t.s2s) {
+      std::cout << "-- virtual private gateway (" << w.prefix << "-vgw)\n" << std::flush;
+      show("vgw", [&] { print_vgw(management_request(lab::vpc_router_socket(w.prefix), {{"command", "vgw"}})); });
+      std::fflush(stdout);
+    }
   }
   if (t.client_vpn) {
     const std::string socket = (w.dir / "endpoint.sock").string();

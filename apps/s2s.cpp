@@ -1,5 +1,6 @@
 #include "apps/s2s.hpp"
 
+#include "apps/cli_args.hpp"
 #include "apps/guarded.hpp"
 
 #include <algorithm>
@@ -54,22 +55,6 @@ struct RenderOptions {
   std::optional<unsigned> bfd_mult;
 };
 
-IpAddress address_arg(const std::string& text, const char* option) {
-  auto a = IpAddress::parse(text);
-  if (!a) throw ConfigError(std::string(option) + " \"" + text + "\": not an IP address");
-  return *a;
-}
-
-std::vector<IpPrefix> prefix_args(const std::vector<std::string>& texts, const char* option) {
-  std::vector<IpPrefix> out;
-  for (const auto& t : texts) {
-    auto p = IpPrefix::parse(t);
-    if (!p) throw ConfigError(std::string(option) + " \"" + t + "\": not a prefix with no host bits set");
-    out.push_back(*p);
-  }
-  return out;
-}
-
 int render(const RenderOptions& o) {
   s2s::RenderInputs in;
   if (o.aws_outside.size() != 2) throw ConfigError("--aws-outside takes two addresses, one per tunnel");
@@ -109,13 +94,13 @@ int render(const RenderOptions& o) {
 struct VgwOptions {
   std::string name = "vgw";
   bool transit = false, no_ecmp = false;
-  std::vector<std::string> endpoints, statics;
+  std::vector<std::string> endpoints, dx_endpoints, statics;
   unsigned poll_ms = 100;
   std::string socket;
   uint16_t metrics_port = 0;
 };
 
-// --endpoint NAME,SOCKET,NEXT_HOP and --static PREFIX,NAME
+// --endpoint NAME,SOCKET,NEXT_HOP, --dx-endpoint NAME,SOCKET,VIF,NEXT_HOP and --static PREFIX,NAME
 int run_vgw(const VgwOptions& o) {
   s2s::VgwRouterConfig cfg;
   cfg.name = o.name;
@@ -127,7 +112,13 @@ int run_vgw(const VgwOptions& o) {
     if (a == std::string::npos || a == b) throw ConfigError("--endpoint \"" + e + "\": NAME,SOCKET,NEXT_HOP");
     cfg.endpoints.push_back({e.substr(0, a), e.substr(a + 1, b - a - 1), address_arg(e.substr(b + 1), "--endpoint")});
   }
-  if (cfg.endpoints.empty()) throw ConfigError("--endpoint: at least one tunnel endpoint");
+  for (const auto& e : o.dx_endpoints) {
+    const size_t a = e.find(','), b = a == std::string::npos ? a : e.find(',', a + 1), c = e.rfind(',');
+    if (b == std::string::npos || c == b) throw ConfigError("--dx-endpoint \"" + e + "\": NAME,SOCKET,VIF,NEXT_HOP");
+    cfg.endpoints.push_back({e.substr(0, a), e.substr(a + 1, b - a - 1), address_arg(e.substr(c + 1), "--dx-endpoint"),
+                             e.substr(b + 1, c - b - 1)});
+  }
+  if (cfg.endpoints.empty()) throw ConfigError("--endpoint or --dx-endpoint: at least one tunnel endpoint or VIF");
   for (const auto& st : o.statics) {
     const size_t a = st.find(',');
     const auto prefix = prefix_args({st.substr(0, a)}, "--static");
@@ -154,7 +145,10 @@ std::function<int()> add_s2s_command(CLI::App& app) {
   vgw_cmd->add_option("--name", vo->name, "gateway id, e.g. vgw-1 (also names the management socket)");
   vgw_cmd->add_flag("--transit", vo->transit, "a transit gateway (ECMP over tunnels) instead of a virtual private gateway");
   vgw_cmd->add_flag("--no-ecmp", vo->no_ecmp, "transit gateway with VpnEcmpSupport disabled");
-  vgw_cmd->add_option("--endpoint", vo->endpoints, "NAME,SOCKET,NEXT_HOP of a tunnel endpoint (repeat)")->required();
+  vgw_cmd->add_option("--endpoint", vo->endpoints, "NAME,SOCKET,NEXT_HOP of a tunnel endpoint (repeat)");
+  vgw_cmd->add_option("--dx-endpoint", vo->dx_endpoints,
+                      "NAME,SOCKET,VIF,NEXT_HOP of a Direct Connect VIF (repeat): the Direct Connect endpoint's socket, "
+                      "the VIF's id, the customer's peer address");
   vgw_cmd->add_option("--static", vo->statics, "PREFIX,NAME: a static VPN route through that endpoint's tunnel");
   vgw_cmd->add_option("--poll-ms", vo->poll_ms, "how often the endpoints are asked (ms)");
   vgw_cmd->add_option("--management-socket", vo->socket, "default /run/vpngw/NAME.sock");

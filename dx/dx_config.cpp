@@ -224,6 +224,11 @@ std::string_view to_string(VifType t) {
   return "?";
 }
 
+uint32_t amazon_asn(const DirectConnectConfig& model, const VirtualInterface& vif) {
+  if (const DxGateway* g = model.gateway(vif.direct_connect_gateway)) return g->amazon_side_asn;
+  return DxGateway{}.amazon_side_asn;
+}
+
 std::string_view to_string(ConnectionType t) { return t == ConnectionType::dedicated ? "dedicated" : "hosted"; }
 
 const Connection* DirectConnectConfig::connection(const std::string& id) const {

@@ -88,6 +88,10 @@ struct DirectConnectConfig {
   const DxGateway* gateway(const std::string& id) const;
 };
 
+// The AWS-side ASN of a VIF's BGP session: its Direct Connect gateway's, or 64512 (a VGW's
+// default) for a VIF attached to a VGW directly.
+uint32_t amazon_asn(const DirectConnectConfig& model, const VirtualInterface& vif);
+
 std::string_view to_string(VifType t);
 std::string_view to_string(ConnectionType t);
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/bgp/message.hpp"
+
 namespace vpngw {
 namespace {
 
@@ -40,11 +42,20 @@ std::optional<LearnedRoute> parse_route(const nlohmann::json& r) {
     return std::nullopt;
   const auto prefix = IpPrefix::parse(prefix_text);
   if (!prefix || length > UINT32_MAX || first > UINT32_MAX) return std::nullopt;
-  LearnedRoute out{*prefix, uint32_t(length), uint32_t(first), std::nullopt};
+  LearnedRoute out{*prefix, uint32_t(length), uint32_t(first), std::nullopt, {}};
   if (const auto med = r.find("med"); med != r.end() && !med->is_null()) {
     uint64_t v = 0;
     if (!as_u64(*med, v) || v > UINT32_MAX) return std::nullopt;
     out.med = uint32_t(v);
+  }
+  // Written by every vpngw that writes version 1 with communities; absent (older writers): none.
+  if (const auto c = r.find("communities"); c != r.end()) {
+    if (!c->is_array()) return std::nullopt;
+    for (const auto& text : *c) {
+      const auto community = text.is_string() ? bgp::parse_community(text.get<std::string>()) : std::nullopt;
+      if (!community) return std::nullopt;
+      out.communities.push_back(*community);
+    }
   }
   return out;
 }
@@ -64,11 +75,15 @@ nlohmann::json to_json(const EndpointState& s) {
                        {"data_in_bytes", t.data_in_bytes},
                        {"data_out_bytes", t.data_out_bytes}});
   auto& routes = j["routes"] = nlohmann::json::array();
-  for (const auto& r : s.routes)
+  for (const auto& r : s.routes) {
+    nlohmann::json communities = nlohmann::json::array();
+    for (uint32_t c : r.communities) communities.push_back(bgp::community_to_string(c));
     routes.push_back({{"prefix", r.prefix.to_string()},
                       {"as_path_length", r.as_path_length},
                       {"first_as", r.first_as},
-                      {"med", r.med ? nlohmann::json(*r.med) : nlohmann::json(nullptr)}});
+                      {"med", r.med ? nlohmann::json(*r.med) : nlohmann::json(nullptr)},
+                      {"communities", std::move(communities)}});
+  }
   return j;
 }
 
@@ -115,7 +130,7 @@ const std::vector<EndpointStateKey>& endpoint_state_keys() {
       {"tunnels[].data_in_bytes", "number"}, {"tunnels[].data_out_bytes", "number"},
       {"routes", "array"},           {"routes[].prefix", "string"},
       {"routes[].as_path_length", "number"}, {"routes[].first_as", "number"},
-      {"routes[].med", "number or null"},
+      {"routes[].med", "number or null"},   {"routes[].communities", "array of strings"},
   };
   return keys;
 }

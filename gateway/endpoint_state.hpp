@@ -17,12 +17,14 @@
 
 namespace vpngw {
 
-// The best path of a prefix the gateway's BGP learned, with what AWS's route priority reads.
+// A path the gateway's BGP learned (a tunnel endpoint's best, a Direct Connect VIF's own), with
+// what AWS's route priority reads.
 struct LearnedRoute {
   IpPrefix prefix;
   uint32_t as_path_length = 0;  // RFC 4271 9.1.2.2: an AS_SET counts as one
   uint32_t first_as = 0;        // the neighbouring AS (0 when the path starts with a set)
   std::optional<uint32_t> med;
+  std::vector<uint32_t> communities;  // RFC 1997 (Direct Connect's 7224:7x00 local preference)
   bool operator==(const LearnedRoute&) const = default;
 };
 

@@ -239,7 +239,7 @@ EndpointState Gateway::endpoint_state() const {
     e.bgp_configured = true;
     e.bgp_up = speaker.any_established();
     speaker.for_each_best_path([&](const IpPrefix& p, const bgp::PathAttributes& a) {
-      e.routes.push_back({p, uint32_t(a.as_path.length()), a.as_path.first_asn().value_or(0), a.med});
+      e.routes.push_back({p, uint32_t(a.as_path.length()), a.as_path.first_asn().value_or(0), a.med, a.communities});
     });
   }
   return e;

@@ -12,6 +12,8 @@
 
 #include "clientvpn/endpoint_config.hpp"
 #include "clientvpn/pki.hpp"
+#include "dx/customer_render.hpp"
+#include "dx/dx_config_toml.hpp"
 #include "lab/netns.hpp"
 #include "lab/network_plan.hpp"
 #include "lab/process.hpp"
@@ -40,7 +42,9 @@ class Builder {
       for (const auto& h : t_.hosts) list += h.name + " " + h.address.to_string() + "  ";
       say("hosts: " + list);
     }
+    if (t_.dx) direct_connect_aws();
     if (t_.s2s) site_to_site();
+    if (t_.dx) direct_connect_customer();
     if (t_.client_vpn) client_vpn();
   }
 
@@ -133,11 +137,13 @@ class Builder {
       // a static connection's routes (the model's `routes`), through either tunnel
       if (s.kind == "static") vgw.insert(vgw.end(), {"--static", t_.onprem_cidr->to_string() + "," + r.aws_endpoint_name[i]});
     }
+    vgw.insert(vgw.end(), dx_vgw_args_.begin(), dx_vgw_args_.end());
     start("vgw", "vgw", vgw);
     wait_for(10s, "the tunnel endpoints' management sockets", [&] { return fs::exists(sockets[0]) && fs::exists(sockets[1]); });
 
-    say("customer gateway " + s.customer_gateway + " (vpngw): initiates both tunnels");
-    start("cgw", "cgw", {vpngw, "gateway", "--config", write(r.customer_gateway_name, r.customer_gateway), "--stats",
+    say("customer gateway " + s.customer_gateway + " (vpngw): initiates both tunnels" +
+        std::string(t_.dx ? ", and runs the Direct Connect VIFs' BGP sessions" : ""));
+    start("cgw", "cgw", {vpngw, "gateway", "--config", write(r.customer_gateway_name, r.customer_gateway + dx_cgw_neighbors_), "--stats",
                          (o_.work / "cgw.json").string()});
     wait_for(10s, "the customer gateway's management socket", [&] { return fs::exists(cgw_socket); });
     if (s.kind == "static") {
@@ -149,6 +155,79 @@ class Builder {
     }
     wait_for(20s, "the " + s.kind + "'s routes towards on-prem", [&] { return !ask(vpc_router_socket(o_.prefix), "vgw")["routes"].empty(); });
     say("Site-to-Site up: both tunnels Established" + std::string(s.kind == "static" ? " (static routing)" : ", both BGP sessions Established"));
+  }
+
+  // ---- Direct Connect: AWS's end (VLAN ports and a BGP session per VIF) in the VPC router's
+  // node, the customer's VLAN ports and router at the on-prem edge, the VIFs in the VGW router
+
+  std::string dx_socket() const { return ManagementServer::default_path(o_.prefix + "-dx"); }
+
+  void direct_connect_aws() {
+    const DirectConnect& d = *t_.dx;
+    const fs::path configs = o_.work / "configs";
+    fs::create_directories(configs);
+    const fs::path model = configs / "dx-model.toml";
+    std::ofstream(model) << dx::to_toml(d.model);  // AWS's defaults resolved once, for both ends
+    fs::remove(dx_socket());
+    std::vector<std::string> serve{o_.vpngw.string(), "dx", "serve", "--config", model.string(), "--name", o_.prefix + "-dx",
+                                   "--stats", (o_.work / "dx.json").string()};
+    for (const auto& l : d.customer.links) serve.insert(serve.end(), {"--link", l.connection + "=" + l.device});
+    for (const auto& v : t_.vpcs) serve.insert(serve.end(), {"--export", v.cidr.to_string()});
+    say("Direct Connect: " + std::to_string(d.linked.size()) + " connection(s), " + std::to_string(d.model.vifs.size()) +
+        " VIF(s); AWS's end (vpngw dx serve) in vgw");
+    start("vgw", "dx", serve);
+    wait_for(10s, "the Direct Connect endpoint's management socket", [&] { return fs::exists(dx_socket()); });
+    const auto ports = dx::customer_ports(d.model, d.customer);
+    for (size_t i = 0; i < ports.size(); ++i) {
+      std::vector<std::string> argv{o_.vpngw.string(), "dx", "port"};
+      const auto args = dx::port_arguments(ports[i]);
+      argv.insert(argv.end(), args.begin(), args.end());
+      argv.insert(argv.end(), {"--socket", (o_.work / ("dxport" + std::to_string(i) + ".sock")).string()});
+      start("cgw", "dxport" + std::to_string(i), argv);
+    }
+    for (const auto& v : d.model.vifs)
+      dx_vgw_args_.insert(dx_vgw_args_.end(),
+                          {"--dx-endpoint", v.id + "," + dx_socket() + "," + v.id + "," + v.peering.customer_address.address.to_string()});
+    if (t_.s2s) dx_cgw_neighbors_ = dx::render_customer_neighbors(d.model, d.customer);
+  }
+
+  void direct_connect_customer() {
+    const DirectConnect& d = *t_.dx;
+    if (!t_.s2s) {
+      say("virtual private gateway router: Direct Connect BGP first (AWS's route priority)");
+      std::vector<std::string> vgw{o_.vpngw.string(), "s2s", "vgw", "--name", o_.prefix + "-vgw", "--poll-ms",
+                                   std::to_string(o_.vgw_poll_ms), "--metrics-port", std::to_string(o_.vgw_metrics_port)};
+      vgw.insert(vgw.end(), dx_vgw_args_.begin(), dx_vgw_args_.end());
+      fs::remove(vpc_router_socket(o_.prefix));
+      start("vgw", "vgw", vgw);
+      const fs::path configs = o_.work / "configs";
+      if (d.customer_router == "bird") {
+        const fs::path conf = configs / "customer-bird.conf";
+        std::ofstream(conf) << dx::render_bird(d.model, d.customer);
+        say("customer router: BIRD (config from vpngw dx export-router --vendor bird)");
+        start("cgw", "bird", {"bird", "-f", "-c", conf.string(), "-s", (o_.work / "bird.ctl").string()});
+      } else {
+        const fs::path conf = configs / "customer-router.toml";
+        dx::CustomerInputs in = d.customer;
+        in.name = o_.prefix + "-cgw";  // its management socket: /run/vpngw/<prefix>-cgw.sock
+        std::ofstream(conf) << dx::render_customer_router(d.model, in);
+        say("customer router: vpngw router");
+        start("cgw", "router", {o_.vpngw.string(), "router", "--config", conf.string(), "--stats", (o_.work / "router.json").string()});
+      }
+    }
+    wait_for(t_.s2s ? 90s : 60s, "every VIF's BGP session", [&] {
+      const auto vifs = ask(dx_socket(), "dx")["vifs"];
+      return count(vifs, "state", "available") == vifs.size();
+    });
+    wait_for(20s, "the virtual private gateway's routes over Direct Connect", [&] {
+      const auto routes = ask(vpc_router_socket(o_.prefix), "vgw")["routes"];
+      for (const auto& r : routes)
+        for (const auto& via : r["via"])
+          for (const auto& v : d.model.vifs)
+            if (via == v.id) return true;
+      return false;
+    });
+    say("Direct Connect up: every VIF available, its BGP session Established");
   }
 
   // ---- Client VPN: PKI, the endpoint with its ENIs in their subnets, the lab DNS, the clients
@@ -207,6 +286,8 @@ class Builder {
   const LabOptions& o_;
   std::ostream& out_;
   std::vector<std::pair<std::string, pid_t>> started_;
+  std::vector<std::string> dx_vgw_args_;  // --dx-endpoint per VIF for the VGW router
+  std::string dx_cgw_neighbors_;          // the VIFs' sessions, added to the customer gateway's file
 };
 
 }  // namespace

@@ -20,9 +20,10 @@ Veth internet_port(const std::string& node, const IpAddress& outside) {
 NetworkPlan plan_network(const Topology& t) {
   NetworkPlan p;
   const bool internet = t.s2s || t.client_vpn;
-  p.vpc_router = t.s2s ? "vgw" : t.subnets.empty() ? "" : "router";
+  p.vpc_router = t.s2s || t.dx ? "vgw" : t.subnets.empty() ? "" : "router";
   if (internet) p.nodes.push_back("net");
   if (t.s2s) p.nodes.insert(p.nodes.end(), {"cgw", "t1", "t2"});
+  else if (t.dx) p.nodes.push_back("cgw");
   if (!p.vpc_router.empty()) p.nodes.push_back(p.vpc_router);
   if (t.client_vpn) p.nodes.push_back("cvpn");
   for (const auto& h : t.hosts) p.nodes.push_back(h.name);
@@ -44,8 +45,15 @@ NetworkPlan plan_network(const Topology& t) {
   for (const auto& s : t.subnets) p.bridges.push_back({p.vpc_router, s.bridge, {on(nth(s.cidr, 1), s.cidr)}});
   if (!p.vpc_router.empty()) p.sysctls.push_back({p.vpc_router, "net.ipv4.ip_forward", "1"});
 
-  if (t.s2s) {
+  if (t.s2s || t.dx) {
     p.bridges.push_back({"cgw", "lan0", {on(nth(*t.onprem_lan, 1), *t.onprem_lan)}});
+    p.sysctls.push_back({"cgw", "net.ipv4.ip_forward", "1"});
+  }
+  // Each Direct Connect connection a plain link between the on-prem edge and AWS's end; its VIFs
+  // are VLANs on it, tagged by the VLAN ports the lab starts at both ends.
+  if (t.dx)
+    for (const auto& l : t.dx->customer.links) p.veths.push_back({{"cgw", l.device, std::nullopt, ""}, {"vgw", l.device, std::nullopt, ""}});
+  if (t.s2s) {
     p.veths.push_back(internet_port("cgw", t.s2s->customer_outside));
     p.veths.push_back(internet_port("t1", v4(kTunnel1Outside)));
     p.veths.push_back(internet_port("t2", v4(kTunnel2Outside)));
@@ -53,7 +61,7 @@ NetworkPlan plan_network(const Topology& t) {
     const IpAddress vgw1 = nth({t1, 32}, 1), vgw2 = nth({t2, 32}, 1);
     p.veths.push_back({{"t1", "vgw0", InterfaceAddress{t1, 30}, ""}, {"vgw", "az-a", InterfaceAddress{vgw1, 30}, ""}});
     p.veths.push_back({{"t2", "vgw0", InterfaceAddress{t2, 30}, ""}, {"vgw", "az-b", InterfaceAddress{vgw2, 30}, ""}});
-    for (const char* n : {"cgw", "t1", "t2"}) p.sysctls.push_back({n, "net.ipv4.ip_forward", "1"});
+    for (const char* n : {"t1", "t2"}) p.sysctls.push_back({n, "net.ipv4.ip_forward", "1"});
     // A transit gateway spreads flows over its tunnels by 5-tuple hash.
     if (t.s2s->kind == "tgw") p.sysctls.push_back({"vgw", "net.ipv4.fib_multipath_hash_policy", "1"});
     // Each endpoint hands what it decrypts to the VPC router.

@@ -7,6 +7,7 @@
 //   t1, t2   AWS tunnel endpoints: out0 on the internet, vgw0 to the VPC router (100.64.0.0/30, .4/30)
 //   vgw      the VPC router with a VPN connection (`router` without one): one bridge per subnet
 //            holding the subnet's first address (AWS's VPC router)
+//   cgw, vgw with Direct Connect: one veth dx<i> between them per connection (802.1Q on it)
 //   cvpn     the Client VPN endpoint: out0 on the internet, bridge br-<subnet bridge> per ENI,
 //            joined to the subnet's bridge by a veth
 //   hosts    eth0 in their segment's bridge, default route via its first address

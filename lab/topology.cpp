@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "clientvpn/endpoint_config.hpp"
+#include "proto/bgp/message.hpp"
 #include "s2s/vpn_config.hpp"
 #include "common/config/toml_reader.hpp"
 
@@ -18,6 +19,7 @@ const std::set<std::string> kFixedNodes{"net", "cgw", "t1", "t2", "vgw", "router
 // would overwrite the endpoint's log or the server's certificate.
 const std::set<std::string> kFileNames{"server", "ca", "crl", "endpoint", "dnsmasq"};
 const std::set<std::string> kModelTables{"customer_gateway", "vpn_gateway", "transit_gateway", "vpn_connection"};
+const std::set<std::string> kDxTables{"dx_connection", "dx_lag", "dx_gateway", "dx_vif"};
 constexpr size_t kMaxVpcs = 4, kMaxSubnets = 4, kMaxHosts = 16, kMaxClients = 16;
 
 IpAddress nth(const IpPrefix& p, uint32_t n) { return IpAddress::v4_from_host_order(p.address.v4_host_order() + n); }
@@ -204,6 +206,87 @@ void read_site_to_site(TableReader& top, const toml::table& root, Topology& t, c
   t.s2s = s;
 }
 
+// Direct Connect: the file's DX tables, handed to the parser `vpngw dx check` uses; each connection
+// a VIF runs on (a LAG's first member for a VIF on a LAG) gets a link; [direct_connect] holds the
+// customer router's knobs.
+void read_direct_connect(TableReader& top, const toml::table& root, Topology& t, const std::string& source) {
+  toml::table model;
+  for (const auto& [k, v] : root)
+    if (kDxTables.count(std::string(k.str()))) {
+      top.node(std::string(k.str()));
+      model.insert(k, v);
+    }
+  const auto* knobs = top.table("direct_connect");
+  if (model.empty()) {
+    if (knobs) top.fail("direct_connect", "", "there is no [[dx_vif]] to apply it to");
+    return;
+  }
+  std::ostringstream text;
+  text << toml::toml_formatter(model);
+  DirectConnect d;
+  d.model = dx::parse_direct_connect(text.str(), source + " (Direct Connect model)");
+  if (d.model.vifs.empty()) top.fail("dx_vif", "", "missing; a Direct Connect lab needs at least one VIF");
+  for (const auto& v : d.model.vifs) {
+    std::string conn = v.connection;
+    if (d.model.lag(conn))
+      for (const auto& c : d.model.connections)
+        if (c.lag == conn) {
+          conn = c.id;
+          break;
+        }
+    if (std::find(d.linked.begin(), d.linked.end(), conn) == d.linked.end()) d.linked.push_back(conn);
+    if (v.address_family != "ipv4") top.fail("dx_vif", quoted(v.id), "the lab is IPv4 only (address_family = \"ipv4\")");
+    if (v.type == dx::VifType::transit || v.type == dx::VifType::public_vif)
+      top.fail("dx_vif", quoted(v.id), "the lab builds private VIFs to a virtual private gateway (transit and public VIFs: not yet)");
+    if (amazon_asn(d.model, v) != amazon_asn(d.model, d.model.vifs.front()))
+      top.fail("dx_vif", quoted(v.id), "every VIF of the lab has the same AWS-side ASN (one Direct Connect gateway)");
+  }
+  if (!t.onprem_cidr) top.fail("onprem", "", "missing; Direct Connect needs the on-prem site ([onprem] cidr)");
+  if (t.vpcs.size() != 1) top.fail("vpc", std::to_string(t.vpcs.size()) + " VPCs", "a Direct Connect lab has one VPC behind its virtual private gateway");
+  for (size_t i = 0; i < d.linked.size(); ++i) d.customer.links.push_back({d.linked[i], "dx" + std::to_string(i)});
+  d.customer.announce = {*t.onprem_cidr};
+  d.customer.name = "cgw";
+  if (knobs) {
+    TableReader r(*knobs, "direct_connect", source);
+    d.customer.bfd = r.boolean("customer_bfd").value_or(false);
+    if (auto ms = r.integer("bfd_ms", 300, 10000)) d.customer.bfd_interval_ms = uint32_t(*ms);
+    if (auto lp = r.integer("customer_local_pref", 0, 4294967295)) d.customer.local_pref = uint32_t(*lp);
+    if (auto router = r.string("customer_router")) {
+      if (*router != "vpngw" && *router != "bird") r.fail("customer_router", quoted(*router), "vpngw or bird");
+      d.customer_router = *router;
+    }
+    auto vif_known = [&](const std::string& key, const std::string& id) {
+      if (std::none_of(d.model.vifs.begin(), d.model.vifs.end(), [&](const dx::VirtualInterface& v) { return v.id == id; }))
+        r.fail(key, quoted(id), "no [[dx_vif]] has that id");
+    };
+    if (const auto* comms = r.table("customer_communities")) {
+      TableReader c(*comms, r.full("customer_communities"), source);
+      for (const auto& [k, v] : *comms) {
+        const std::string id(k.str());
+        vif_known("customer_communities", id);
+        d.customer.communities[id] = parse_string_list(c, id, "communities, e.g. [\"7224:7300\"]", [&](const std::string& text) {
+          auto community = bgp::parse_community(text);
+          if (!community) c.fail(id, quoted(text), "a community \"ASN:VALUE\", both 0-65535");
+          return *community;
+        });
+      }
+    }
+    if (const auto* prepends = r.table("customer_prepend")) {
+      TableReader c(*prepends, r.full("customer_prepend"), source);
+      for (const auto& [k, v] : *prepends) {
+        const std::string id(k.str());
+        vif_known("customer_prepend", id);
+        d.customer.prepend[id] = uint8_t(*c.integer(id, 0, 10));
+      }
+    }
+    r.reject_unknown();
+  }
+  if (t.s2s && t.s2s->kind != "vgw") top.fail("vpn_connection", "", "with Direct Connect the lab's VPN goes to the same virtual private gateway");
+  if (t.s2s && d.customer_router == "bird")
+    top.fail("direct_connect", "customer_router = \"bird\"", "with a VPN the customer gateway (vpngw) also runs the Direct Connect sessions");
+  t.dx = std::move(d);
+}
+
 // [client_vpn]: the endpoint's own keys, copied into the config `vpngw clientvpn serve` reads, and
 // the lab's clients. The lab fills in where the endpoint sits (listen, vpc_cidr, its PKI and log).
 void read_client_vpn(TableReader& top, Topology& t, const std::string& source, const std::string& work_dir,
@@ -381,7 +464,8 @@ void check_wiring(TableReader& top, const Topology& t) {
   std::set<std::string> placed;  // the nodes the lab places itself (lab/network_plan.hpp)
   if (t.s2s || t.client_vpn) placed.insert("net");
   if (t.s2s) placed.insert({"cgw", "t1", "t2", "vgw"});
-  else if (!t.subnets.empty()) placed.insert("router");
+  if (t.dx) placed.insert({"cgw", "vgw"});
+  if (!t.s2s && !t.dx && !t.subnets.empty()) placed.insert("router");
   if (t.client_vpn) placed.insert("cvpn");
   for (size_t i = 0; i < t.wiring.nodes.size(); ++i)
     if (placed.count(t.wiring.nodes[i].name))
@@ -425,15 +509,16 @@ Topology parse_topology(std::string_view toml_text, const std::string& source, c
   read_hosts(top, t, source, names);
   read_site_to_site(top, root, t, source);
   read_client_vpn(top, t, source, work_dir, names);
+  read_direct_connect(top, root, t, source);
   read_wiring(top, t, source, names);
   top.reject_unknown();
-  if (!t.s2s && !t.client_vpn && t.wiring.nodes.empty())
-    top.fail("vpn_connection", "", "a lab needs a [[vpn_connection]], a [client_vpn], its own [[node]]s, or some of them");
+  if (!t.s2s && !t.client_vpn && !t.dx && t.wiring.nodes.empty())
+    top.fail("vpn_connection", "", "a lab needs a [[vpn_connection]], a [[dx_vif]], a [client_vpn], its own [[node]]s, or some of them");
   check_wiring(top, t);
   if (t.vpcs.size() > 1 && !(t.s2s && t.s2s->kind == "tgw"))
     top.fail("vpc", std::to_string(t.vpcs.size()) + " VPCs", "several VPCs need a transit gateway between them");
   for (const auto& h : t.hosts)
-    if (h.segment == "lan" && !t.s2s) top.fail("hosts", h.name, "on-prem hosts need a VPN connection to reach anything");
+    if (h.segment == "lan" && !t.s2s && !t.dx) top.fail("hosts", h.name, "on-prem hosts need a VPN connection or Direct Connect to reach anything");
   return t;
 }
 

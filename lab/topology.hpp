@@ -19,6 +19,8 @@
 
 #include "common/ip_prefix.hpp"
 #include "common/config/config_schema.hpp"
+#include "dx/customer_inputs.hpp"
+#include "dx/dx_config.hpp"
 #include "lab/wiring.hpp"
 #include "s2s/vpn_config.hpp"
 
@@ -68,6 +70,16 @@ struct ClientVpn {
   std::vector<Client> clients;
 };
 
+// Direct Connect: the file's [[dx_connection]], [[dx_lag]], [[dx_gateway]] and [[dx_vif]] read by
+// the parser `vpngw dx check` uses, each connection a VIF runs on made a link (veth "dx<i>")
+// between the on-prem edge (cgw) and AWS's end (in vgw), and [direct_connect]'s customer knobs.
+struct DirectConnect {
+  dx::DirectConnectConfig model;
+  std::vector<std::string> linked;  // connection ids with a link, in order: device dx0, dx1, ...
+  dx::CustomerInputs customer;      // links, announce and the steering knobs
+  std::string customer_router = "vpngw";  // or "bird" (from `vpngw dx export-router`)
+};
+
 // A node the topology names itself ([[node]]): a namespace, forwarding or not, with addresses on
 // its loopback. The labs the test and bench drivers wire by hand are made of these.
 struct Node {
@@ -93,6 +105,7 @@ struct Topology {
   std::vector<Host> hosts;
   std::optional<SiteToSite> s2s;
   std::optional<ClientVpn> client_vpn;
+  std::optional<DirectConnect> dx;
   Wiring wiring;  // [[node]], [[bridge]], [[link]], [[route]]
   std::string endpoint_toml;  // the file `vpngw clientvpn serve` reads; empty without Client VPN
 };

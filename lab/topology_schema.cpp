@@ -41,6 +41,15 @@ constexpr ConfigKey kKeys[] = {
                                               "`static_routes_only` connections must route the on-prem `cidr`."},
     {"", "site_to_site", "table", "Lab settings for the VPN connection that AWS's model has no word for."},
     {"", "client_vpn", "table", "A Client VPN endpoint in the VPC, with its clients."},
+    {"", "dx_connection", "array of tables", "A Direct Connect connection, as in the Direct Connect model "
+                                             "([dx-model.md](dx-model.md)); each one a VIF runs on becomes a link `dx<i>` "
+                                             "between `cgw` and `vgw`, its VIFs 802.1Q VLANs on it."},
+    {"", "dx_lag", "array of tables", "A LAG, as in the Direct Connect model (the lab runs a VIF on a LAG over its first link)."},
+    {"", "dx_gateway", "array of tables", "A Direct Connect gateway, as in the Direct Connect model; the lab's VIFs share "
+                                          "one AWS-side ASN."},
+    {"", "dx_vif", "array of tables", "A virtual interface, as in the Direct Connect model: private, IPv4, to the "
+                                      "lab's virtual private gateway (through a `dx_gateway` or directly)."},
+    {"", "direct_connect", "table", "The customer router's side of Direct Connect, which AWS's model has no word for."},
     {"", "node", "array of tables", "Nodes the file wires itself (with `bridge`, `link`, `route`): labs built by hand, "
                                     "such as those the test and bench drivers start their own processes in "
                                     "(`lab/topologies/bare/`)."},
@@ -71,6 +80,20 @@ constexpr ConfigKey kKeys[] = {
     {"site_to_site", "customer_prepend", "list of 2 integers 0-10", "Extra copies of the customer's ASN on what it "
                                                                     "announces over tunnel 1 and tunnel 2, e.g. [2, 0] "
                                                                     "to make AWS prefer tunnel 2. Default: [0, 0]."},
+    {"direct_connect", "customer_router", "string", "\"vpngw\" (`vpngw router`) or \"bird\" (BIRD 2 with the config "
+                                                    "`vpngw dx export-router --vendor bird` writes). With a VPN connection the "
+                                                    "customer gateway runs the VIFs' sessions too. Default: \"vpngw\"."},
+    {"direct_connect", "customer_bfd", "boolean", "The customer router starts BFD on every VIF; AWS's end answers "
+                                                  "(passive, 300 ms x 3). Default: false."},
+    {"direct_connect", "bfd_ms", "integer 300-10000", "The customer's BFD interval. Default: 300 (AWS's minimum)."},
+    {"direct_connect", "customer_local_pref", "integer", "LOCAL_PREF the customer gives AWS's routes learned over Direct "
+                                                         "Connect (above 100: preferred to the VPN's). Default: 100."},
+    {"direct_connect", "customer_communities", "table", "VIF id = list of communities the customer tags its routes with "
+                                                        "on that VIF, e.g. { \"dxvif-a\" = [\"7224:7300\"] } (AWS's local "
+                                                        "preference: 7300 high, 7200 medium, 7100 low)."},
+    {"direct_connect", "customer_prepend", "table", "VIF id = extra copies (0-10) of the customer's ASN on that VIF."},
+    {"direct_connect.customer_communities", "*", "list of strings", "Keyed by a `[[dx_vif]]`'s id: communities \"ASN:VALUE\"."},
+    {"direct_connect.customer_prepend", "*", "integer 0-10", "Keyed by a `[[dx_vif]]`'s id."},
     {"client_vpn", "id", "string", "The endpoint's id (its DNS name is built from it). Default: "
                                    "\"cvpn-endpoint-0123456789abcdef0\"."},
     {"client_vpn", "region", "string", "The region in the DNS name. Default: \"us-east-1\"."},

@@ -16,13 +16,14 @@
 
 namespace vpngw::s2s {
 
-// One tunnel as its AWS endpoint reports it. `reachable` false: the endpoint did not answer (its
+// One tunnel (or Direct Connect VIF) as its AWS endpoint reports it. `reachable` false: the endpoint did not answer (its
 // process is dead or stopped), so nothing it reported before counts.
 struct TunnelView {
   uint32_t tunnel = 0;
   bool reachable = false;
   bool ipsec_up = false;  // the Child SA is established (TunnelIKEPhase2State)
   bool bgp_up = false;    // the BGP session is Established (what CloudWatch's TunnelState means for BGP VPNs)
+  bool direct_connect = false;  // a Direct Connect VIF's session, not a tunnel's: its routes rank as DX BGP
   std::vector<LearnedRoute> routes;
 };
 

@@ -137,10 +137,12 @@ struct VgwRouter::Impl {
     const auto& e = cfg.endpoints[i];
     TunnelView v;
     v.tunnel = i;
+    v.direct_connect = !e.vif.empty();
     try {
       size_t skipped = 0;
-      auto state = parse_endpoint_state(management_request(e.socket, {{"command", "endpoint state"}}, cfg.poll_timeout),
-                                        &skipped);
+      nlohmann::json request{{"command", "endpoint state"}};
+      if (v.direct_connect) request["vif"] = e.vif;
+      auto state = parse_endpoint_state(management_request(e.socket, request, cfg.poll_timeout), &skipped);
       if (!state) throw std::runtime_error("endpoint state: " + state.error());
       malformed_routes += skipped;
       v.reachable = true;
@@ -245,6 +247,7 @@ nlohmann::json VgwRouter::summary() const {
     const auto& v = m.views[i];
     const bool static_only = m.cfg.statics.size() && !v.bgp_up && m.last_state[i] && !m.last_state[i]->bgp_configured;
     nlohmann::json t{{"name", m.cfg.endpoints[i].name},
+                     {"kind", v.direct_connect ? "dx_vif" : "vpn_tunnel"},
                      {"reachable", v.reachable},
                      {"ipsec_up", v.ipsec_up},
                      {"bgp_up", v.bgp_up},

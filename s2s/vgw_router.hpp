@@ -1,5 +1,5 @@
 // The AWS gateway (virtual private or transit gateway) between the VPC and the tunnel
-// endpoints, as a router in its own namespace: it polls each tunnel endpoint's management socket
+// endpoints and Direct Connect VIFs (reported by the Direct Connect endpoint, dx/dx_endpoint.hpp), as a router in its own namespace: it polls each tunnel endpoint's management socket
 // (tunnel state and the routes its BGP session learned), applies AWS's route priority
 // (gateway_routing.hpp) and installs the result as kernel routes via the endpoints' addresses,
 // several next hops when a transit gateway spreads flows (ECMP). An endpoint that does not
@@ -19,10 +19,12 @@
 
 namespace vpngw::s2s {
 
+// A tunnel endpoint, or a Direct Connect VIF (its routes rank as Direct Connect BGP).
 struct VgwEndpoint {
-  std::string name;      // the tunnel, e.g. "vpn-1-tunnel1"
-  std::string socket;    // its gateway's management socket
-  IpAddress next_hop;    // its address on the link to this router
+  std::string name;      // the tunnel, e.g. "vpn-1-tunnel1", or the VIF, e.g. "dxvif-a"
+  std::string socket;    // its gateway's (or the Direct Connect endpoint's) management socket
+  IpAddress next_hop;    // its address on the link to this router; for a VIF, the customer's peer address
+  std::string vif;       // a Direct Connect VIF's id, asked of the Direct Connect endpoint; empty: a tunnel
 };
 
 struct VgwRouterConfig {

@@ -40,6 +40,7 @@ std::string render_vpn_metrics(const nlohmann::json& s) {
     os << "# HELP " << m.name << " " << m.help << "\n# TYPE " << m.name << " " << m.type << "\n";
     if (!s.contains("tunnels")) continue;
     for (const auto& t : s["tunnels"]) {
+      if (t.value("kind", "") == "dx_vif") continue;  // the Direct Connect endpoint reports its VIFs (AWS/DX)
       os << m.name << "{gateway=\"" << label(gateway) << "\",tunnel=\"" << label(t.value("name", ""))
          << "\",tunnel_ip_address=\"" << label(t.value("tunnel_ip_address", "")) << "\"} "
          << t.value(m.key, uint64_t(0)) << "\n";

@@ -19,7 +19,8 @@ EndpointState sample() {
   s.tunnels = {{"tunnel1", true, 1234, 5678}};
   s.bgp_configured = true;
   s.bgp_up = true;
-  s.routes = {{*IpPrefix::parse("10.0.0.0/16"), 3, 65000, 50}, {*IpPrefix::parse("10.9.0.0/16"), 2, 65000, std::nullopt}};
+  s.routes = {{*IpPrefix::parse("10.0.0.0/16"), 3, 65000, 50, {7224u << 16 | 7300}},
+              {*IpPrefix::parse("10.9.0.0/16"), 2, 65000, std::nullopt, {}}};
   return s;
 }
 
@@ -92,11 +93,16 @@ TEST(EndpointState, SkipsAndCountsMalformedRoutes) {
   j["routes"].push_back({{"prefix", "10.7.0.0/16"}, {"as_path_length", -1}, {"first_as", 1}});
   j["routes"].push_back({{"prefix", "10.6.0.0/16"}, {"as_path_length", 1}, {"first_as", 1}, {"med", 5000000000}});
   j["routes"].push_back("junk");
+  j["routes"].push_back({{"prefix", "10.5.0.0/16"}, {"as_path_length", 1}, {"first_as", 1}, {"communities", {"7224:73000"}}});
+  j["routes"].push_back({{"prefix", "10.4.0.0/16"}, {"as_path_length", 1}, {"first_as", 1}, {"communities", "7224:7300"}});
+  // An older writer without communities: none.
+  j["routes"].push_back({{"prefix", "10.3.0.0/16"}, {"as_path_length", 1}, {"first_as", 1}});
   size_t skipped = 0;
   auto r = parse_endpoint_state(j, &skipped);
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->routes.size(), 2u);
-  EXPECT_EQ(skipped, 4u);
+  ASSERT_EQ(r->routes.size(), 3u);
+  EXPECT_TRUE(r->routes[2].communities.empty());
+  EXPECT_EQ(skipped, 6u);
 }
 
 }  // namespace

@@ -52,7 +52,8 @@ TEST(Topology, DefaultLab) {
 
 TEST(Topology, EveryBuiltInLabReads) {
   const std::map<std::string, std::string> kinds{
-      {"default", "vgw"}, {"s2s", "vgw"}, {"s2s-tgw", "tgw"}, {"s2s-static", "static"}, {"clientvpn", ""}};
+      {"default", "vgw"}, {"s2s", "vgw"}, {"s2s-tgw", "tgw"}, {"s2s-static", "static"}, {"clientvpn", ""},
+      {"dx", ""}, {"dx-vpn", "vgw"}};
   for (const auto& [name, kind] : kinds) {
     SCOPED_TRACE(name);
     const auto t = load_topology(kTopologies + "/" + name + ".toml", "/work");
@@ -62,6 +63,53 @@ TEST(Topology, EveryBuiltInLabReads) {
   size_t files = 0;
   for (const auto& e : std::filesystem::directory_iterator(kTopologies)) files += e.path().extension() == ".toml";
   EXPECT_EQ(files, kinds.size()) << "a new built-in topology needs a line here";
+}
+
+TEST(Topology, DirectConnectLabsLinkEachConnection) {
+  const auto t = load_topology(kTopologies + "/dx.toml", "/work");
+  ASSERT_TRUE(t.dx);
+  EXPECT_EQ(t.dx->linked, (std::vector<std::string>{"dxcon-a", "dxcon-b"}));
+  ASSERT_EQ(t.dx->customer.links.size(), 2u);
+  EXPECT_EQ(t.dx->customer.links[1].device, "dx1");
+  EXPECT_TRUE(t.dx->customer.bfd);
+  EXPECT_EQ(t.dx->customer.announce[0].to_string(), "10.0.0.0/16");
+  const auto v = load_topology(kTopologies + "/dx-vpn.toml", "/work");
+  ASSERT_TRUE(v.dx && v.s2s);
+  EXPECT_EQ(v.dx->customer.local_pref, 200u);
+}
+
+TEST(Topology, DirectConnectRefusals) {
+  const std::string base = R"(
+[onprem]
+cidr = "10.0.0.0/16"
+[[vpc]]
+id = "vpc-1"
+cidr = "10.1.0.0/16"
+subnets = ["10.1.0.0/24"]
+[[dx_connection]]
+id = "dxcon-a"
+bandwidth = "1Gbps"
+[[dx_vif]]
+id = "dxvif-a"
+connection = "dxcon-a"
+vlan = 101
+virtual_gateway = "vgw-1"
+)";
+  EXPECT_NO_THROW(parse_topology(base, "t.toml", "/work"));
+  auto refused = [&](const std::string& extra, const std::string& key) {
+    try {
+      parse_topology(base + extra, "t.toml", "/work");
+      ADD_FAILURE() << "accepted; wanted a refusal naming " << key;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  };
+  refused("[direct_connect]\ncustomer_communities = { \"dxvif-zz\" = [\"7224:7300\"] }\n", "dxvif-zz");
+  refused("[direct_connect]\ncustomer_communities = { \"dxvif-a\" = [\"7224:99999\"] }\n", "7224:99999");
+  refused("[direct_connect]\ncustomer_router = \"cisco\"\n", "customer_router");
+  refused("[direct_connect]\ncolour = 1\n", "direct_connect.colour");
+  refused("[[dx_vif]]\nid = \"dxvif-t\"\ntype = \"transit\"\nconnection = \"dxcon-a\"\nvlan = 7\nmtu = 8500\n"
+          "direct_connect_gateway = \"dxgw-t\"\n[[dx_gateway]]\nid = \"dxgw-t\"\ntransit_gateways = [\"tgw-1\"]\n", "dxvif-t");
 }
 
 TEST(Topology, TransitGatewayHoldsEveryVpc) {
@@ -276,6 +324,14 @@ TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
     }
   }
   parse_topology(read(kTopologies + "/s2s-tgw.toml"), "t.toml", "/work");
+  parse_topology("[onprem]\ncidr = \"10.0.0.0/16\"\n[[vpc]]\nid = \"v\"\ncidr = \"10.1.0.0/16\"\nsubnets = [\"10.1.0.0/24\"]\n"
+                 "[[dx_lag]]\nid = \"dxlag-1\"\nconnections_bandwidth = \"1Gbps\"\n"
+                 "[[dx_connection]]\nid = \"dxcon-a\"\nbandwidth = \"1Gbps\"\nlag = \"dxlag-1\"\n"
+                 "[[dx_gateway]]\nid = \"dxgw-1\"\nvirtual_gateways = [\"vgw-1\"]\n"
+                 "[[dx_vif]]\nid = \"dxvif-a\"\nconnection = \"dxlag-1\"\nvlan = 5\ndirect_connect_gateway = \"dxgw-1\"\n"
+                 "[direct_connect]\ncustomer_router = \"bird\"\ncustomer_bfd = true\nbfd_ms = 300\ncustomer_local_pref = 200\n"
+                 "customer_communities = { \"dxvif-a\" = [\"7224:7300\"] }\ncustomer_prepend = { \"dxvif-a\" = 1 }\n",
+                 "t.toml", "/work");
   parse_topology("[[node]]\nname = \"a\"\nforward = true\nloopback = [\"10.9.0.1/32\"]\n[[node]]\nname = \"b\"\n"
                  "[[bridge]]\nnode = \"a\"\nname = \"br0\"\naddresses = [\"10.8.0.1/24\"]\n"
                  "[[link]]\na = { node = \"a\", device = \"x\", address = \"10.0.0.1/24\", bridge = \"br0\" }\n"
