@@ -53,7 +53,9 @@ constexpr const char* kUsage = R"(usage: vpngw lab COMMAND
                           10 s) as DIR/TUNNEL.pcap, its SAs as Wireshark's esp_sa table, decode.sh
   failover [--methods bfd,bgp,dpd] [--faults kill,linkdown,stop] [--hold S] [--out DIR] [--topology T]
                           measured failovers under a 1000 pps stream, each in a lab of its own
-                          (default topology s2s; BGP hold S seconds, default 30): table, JSON, SVG
+                          (default topology s2s; BGP hold S seconds, default 30): table, JSON, SVG.
+                          On a Direct Connect lab (--topology dx-vpn) the VIF fails (faults
+                          linkdown, stop, vifdelete; methods bfd, bgp: the VIF's hold time, 90 s)
   failover --running [--label L] [--fault F]
                           one measurement on the lab that is up (detection as it was built)
 up, down, status, exec, extend and start take --prefix P (namespaces P-*, default "lab") and --dir DIR (configs, logs,
@@ -312,19 +314,21 @@ int failover(std::vector<std::string> args) {
     return 0;
   }
   lab::FailoverSeries series;
-  series.methods = split_commas(take_option(args, "--methods", "bfd,bgp,dpd"));
-  series.faults = split_commas(take_option(args, "--faults", "kill"));
+  series.topology = topology_file(take_option(args, "--topology", "s2s"));
+  // A Direct Connect lab fails its VIF (the primary path): BFD or the hold timer, the link cut.
+  const bool dx = lab::load_topology(series.topology, w.dir.string()).dx.has_value();
+  series.methods = split_commas(take_option(args, "--methods", dx ? "bfd,bgp" : "bfd,bgp,dpd"));
+  series.faults = split_commas(take_option(args, "--faults", dx ? "linkdown" : "kill"));
   series.hold_s = uint16_t(std::stoul(take_option(args, "--hold", "30")));
   series.pps = pps;
   const fs::path out = fs::absolute(take_option(args, "--out", timestamped("failover")));
-  series.topology = topology_file(take_option(args, "--topology", "s2s"));
   if (!args.empty()) throw std::runtime_error("vpngw lab failover: unknown argument " + args[0]);
   lab::remove_lab(w.prefix, w.dir);  // each run builds its own lab, where the lab of this prefix was
   const auto runs = lab::run_failovers(series, lab_options({w.prefix, out}), std::cout);
   std::cout << "\n";
   print_stream_report(runs, (out / "failover.json").string(), (out / "failover.svg").string());
-  std::cout << "\ndetect: fault to the customer gateway dropping the tunnel's BGP session; restore: fault to the\n"
-               "end of the longest silence; return: packets lost when the failed tunnel came back.\n"
+  std::cout << "\ndetect: fault to the customer gateway dropping the failed path's BGP session; restore: fault to the\n"
+               "end of the longest silence; return: packets lost when the failed path came back.\n"
             << "written: " << (out / "failover.json").string() << " " << (out / "failover.svg").string()
             << " (per run: configs and logs in " << out.string() << "/<method>-<fault>/)\n";
   return 0;

@@ -27,6 +27,7 @@ struct CustomerInputs {
   std::map<std::string, std::vector<uint32_t>> communities;  // per VIF id, on what the customer announces
   std::map<std::string, uint8_t> prepend;                     // per VIF id
   uint32_t local_pref = 100;  // what AWS's routes over Direct Connect get (above a VPN's: preferred)
+  std::string preferred_vif;  // its routes get local_pref + 100: the customer sends through it first
 };
 
 }  // namespace vpngw::dx

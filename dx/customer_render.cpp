@@ -30,6 +30,8 @@ std::vector<CustomerVif> customer_vifs(const DirectConnectConfig& model, const C
 
 std::string quoted(const std::string& s) { return "\"" + s + "\""; }
 
+uint32_t local_pref(const CustomerInputs& in, const std::string& vif) { return in.local_pref + (vif == in.preferred_vif ? 100 : 0); }
+
 }  // namespace
 
 std::vector<VlanPortConfig> customer_ports(const DirectConnectConfig& model, const CustomerInputs& in) {
@@ -56,7 +58,7 @@ std::string render_customer_neighbors(const DirectConnectConfig& model, const Cu
        << "[[bgp.neighbor]]\nname = " << quoted(v.id) << "\naddress = " << quoted(v.peering.amazon_address.address.to_string())
        << "\nremote_asn = " << amazon_asn(model, v) << "\nlocal_address = " << quoted(v.peering.customer_address.address.to_string())
        << "\nmd5_password = " << quoted(v.auth_key) << "\nhold_time = " << v.hold_time_s << "\nkeepalive = " << v.keepalive_s
-       << "\nlocal_pref = " << in.local_pref << "\nmax_prefixes = 0\n";
+       << "\nlocal_pref = " << local_pref(in, v.id) << "\nmax_prefixes = 0\n";
     if (in.bfd && !v.peering.amazon_address.address.v6) os << "bfd = true\n";
     if (auto it = in.communities.find(v.id); it != in.communities.end() && !it->second.empty()) {
       os << "communities = [";
@@ -104,7 +106,7 @@ std::string render_bird(const DirectConnectConfig& model, const CustomerInputs& 
        << "  password \"" << v.auth_key << "\";\n"
        << "  hold time " << v.hold_time_s << ";\n  keepalive time " << v.keepalive_s << ";\n";
     if (in.bfd) os << "  bfd on;\n";
-    os << "  ipv4 {\n    import filter { bgp_local_pref = " << in.local_pref << "; accept; };\n"
+    os << "  ipv4 {\n    import filter { bgp_local_pref = " << local_pref(in, v.id) << "; accept; };\n"
        << "    export filter {\n      if proto != \"onprem\" then reject;\n";
     if (auto it = in.communities.find(v.id); it != in.communities.end())
       for (uint32_t c : it->second) os << "      bgp_community.add((" << (c >> 16) << ", " << (c & 0xffff) << "));\n";

@@ -170,7 +170,7 @@ class Builder {
     std::ofstream(model) << dx::to_toml(d.model);  // AWS's defaults resolved once, for both ends
     fs::remove(dx_socket());
     std::vector<std::string> serve{o_.vpngw.string(), "dx", "serve", "--config", model.string(), "--name", o_.prefix + "-dx",
-                                   "--stats", (o_.work / "dx.json").string()};
+                                   "--stats", (o_.work / "dx.json").string(), "--metrics-port", std::to_string(o_.dx_metrics_port)};
     for (const auto& l : d.customer.links) serve.insert(serve.end(), {"--link", l.connection + "=" + l.device});
     for (const auto& v : t_.vpcs) serve.insert(serve.end(), {"--export", v.cidr.to_string()});
     say("Direct Connect: " + std::to_string(d.linked.size()) + " connection(s), " + std::to_string(d.model.vifs.size()) +

@@ -20,6 +20,7 @@ struct LabOptions {
   std::filesystem::path vpngw;    // the binary the lab's gateways run
   unsigned vgw_poll_ms = 100;     // how often the VPC router asks the tunnel endpoints
   uint16_t vgw_metrics_port = 9105;
+  uint16_t dx_metrics_port = 9106;  // AWS's Direct Connect end: CloudWatch's AWS/DX metrics (in the vgw node)
 };
 
 // Throws std::runtime_error saying which step failed and where its log is; what was built stays

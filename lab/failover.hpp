@@ -1,8 +1,9 @@
 // A measured failover in a Site-to-Site lab (`vpngw lab failover`): a sequenced 1000 pps UDP
-// stream from the first on-prem host to the first VPC host, the AWS endpoint of the tunnel the
-// customer gateway sends through failed, the moment the customer gateway drops that tunnel's BGP
-// session taken from its own clock (detection), the endpoint brought back, and the run left as a
-// spec for measure/'s report (`vpngw stream report --run`):
+// stream from the first on-prem host to the first VPC host, the path the customer gateway sends
+// through failed (a tunnel's AWS endpoint, or in a Direct Connect lab with a VPN as backup, the
+// Direct Connect VIF), the moment the customer gateway drops that path's BGP session taken from
+// its own clock (detection), the path brought back, and the run left as a spec for measure/'s
+// report (`vpngw stream report --run`):
 //   LABEL,ARRIVALS_CSV,SENT,FAULT_NS,DETECT_NS,RECOVER_NS
 #pragma once
 
@@ -16,13 +17,17 @@
 
 namespace vpngw::lab {
 
-enum class Fault { kill, linkdown, stop };  // SIGKILL, its outside link down, SIGSTOP
+// A tunnel endpoint: SIGKILL, its outside link down, SIGSTOP. A Direct Connect VIF: its
+// connection's link down, AWS's end (vpngw dx serve) stopped, or the VIF deleted (`ctl vif down`).
+enum class Fault { kill, linkdown, stop, vifdelete };
 Fault parse_fault(const std::string& name);  // throws std::invalid_argument naming the choices
 
 // How the tunnel's failure is detected, written into the topology the lab is built from:
 //   bfd  BFD inside each tunnel, 300 ms x 3 (a lab probe: AWS VPN has no BFD), BGP hold `hold_s`
 //   bgp  the BGP hold timer alone (`hold_s`; AWS's examples: 30)
 //   dpd  IKE dead-peer detection alone (BGP hold 240 s)
+// With Direct Connect: bfd has the customer router start BFD on its VIFs (AWS's 300 ms x 3), bgp
+// leaves the VIFs' hold timer alone (the model's, AWS's 90 s); dpd does not apply.
 void set_detection(Topology& t, const std::string& method, uint16_t hold_s);
 
 // On a Site-to-Site lab that is up (built with `o`); `label` names the run. Writes the stream's

@@ -251,14 +251,18 @@ void read_direct_connect(TableReader& top, const toml::table& root, Topology& t,
     d.customer.bfd = r.boolean("customer_bfd").value_or(false);
     if (auto ms = r.integer("bfd_ms", 300, 10000)) d.customer.bfd_interval_ms = uint32_t(*ms);
     if (auto lp = r.integer("customer_local_pref", 0, 4294967295)) d.customer.local_pref = uint32_t(*lp);
-    if (auto router = r.string("customer_router")) {
-      if (*router != "vpngw" && *router != "bird") r.fail("customer_router", quoted(*router), "vpngw or bird");
-      d.customer_router = *router;
-    }
     auto vif_known = [&](const std::string& key, const std::string& id) {
       if (std::none_of(d.model.vifs.begin(), d.model.vifs.end(), [&](const dx::VirtualInterface& v) { return v.id == id; }))
         r.fail(key, quoted(id), "no [[dx_vif]] has that id");
     };
+    if (auto preferred = r.string("customer_preferred_vif")) {
+      vif_known("customer_preferred_vif", *preferred);
+      d.customer.preferred_vif = *preferred;
+    }
+    if (auto router = r.string("customer_router")) {
+      if (*router != "vpngw" && *router != "bird") r.fail("customer_router", quoted(*router), "vpngw or bird");
+      d.customer_router = *router;
+    }
     if (const auto* comms = r.table("customer_communities")) {
       TableReader c(*comms, r.full("customer_communities"), source);
       for (const auto& [k, v] : *comms) {

@@ -88,6 +88,8 @@ constexpr ConfigKey kKeys[] = {
     {"direct_connect", "bfd_ms", "integer 300-10000", "The customer's BFD interval. Default: 300 (AWS's minimum)."},
     {"direct_connect", "customer_local_pref", "integer", "LOCAL_PREF the customer gives AWS's routes learned over Direct "
                                                          "Connect (above 100: preferred to the VPN's). Default: 100."},
+    {"direct_connect", "customer_preferred_vif", "string", "A `[[dx_vif]]` id: the customer sends through it first "
+                                                           "(its routes get `customer_local_pref` + 100). Default: none (BGP's tie-breakers)."},
     {"direct_connect", "customer_communities", "table", "VIF id = list of communities the customer tags its routes with "
                                                         "on that VIF, e.g. { \"dxvif-a\" = [\"7224:7300\"] } (AWS's local "
                                                         "preference: 7300 high, 7200 medium, 7100 low)."},

@@ -330,7 +330,7 @@ TEST(TopologySchema, DocumentsExactlyWhatTheParserReads) {
                  "[[dx_gateway]]\nid = \"dxgw-1\"\nvirtual_gateways = [\"vgw-1\"]\n"
                  "[[dx_vif]]\nid = \"dxvif-a\"\nconnection = \"dxlag-1\"\nvlan = 5\ndirect_connect_gateway = \"dxgw-1\"\n"
                  "[direct_connect]\ncustomer_router = \"bird\"\ncustomer_bfd = true\nbfd_ms = 300\ncustomer_local_pref = 200\n"
-                 "customer_communities = { \"dxvif-a\" = [\"7224:7300\"] }\ncustomer_prepend = { \"dxvif-a\" = 1 }\n",
+                 "customer_preferred_vif = \"dxvif-a\"\ncustomer_communities = { \"dxvif-a\" = [\"7224:7300\"] }\ncustomer_prepend = { \"dxvif-a\" = 1 }\n",
                  "t.toml", "/work");
   parse_topology("[[node]]\nname = \"a\"\nforward = true\nloopback = [\"10.9.0.1/32\"]\n[[node]]\nname = \"b\"\n"
                  "[[bridge]]\nnode = \"a\"\nname = \"br0\"\naddresses = [\"10.8.0.1/24\"]\n"
