@@ -26,6 +26,13 @@ in_node() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
 dx() { "$VPNGW" ctl --json --socket "/run/vpngw/$P-dx.sock" "$@"; }
 vgw_via() { "$VPNGW" ctl --json --socket "/run/vpngw/$P-vgw.sock" vgw | jq -r '.routes[] | select(.prefix == "10.0.0.0/16") | .via[0]'; }
 TOPOLOGIES=$(dirname "$0")/../../lab/topologies
+bfd_up_on_both() {  # AWS's (passive) end sees both VIFs' BFD Up within 10 s
+  for _ in $(seq 1 50); do
+    [ "$(dx bfd | jq '[.sessions[] | select(.state == "Up")] | length')" = 2 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
 
 # 1. The dx lab, the customer steering both directions onto VIF b.
 sed 's/^customer_bfd = true$/customer_bfd = true\ncustomer_preferred_vif = "dxvif-b"\ncustomer_communities = { "dxvif-b" = ["7224:7300"] }/' \
@@ -34,11 +41,7 @@ grep -q customer_preferred_vif "$WORK/dx.toml" || fail "could not add the steeri
 lab up "$WORK/dx.toml" >"$WORK/up.txt" || { cat "$WORK/up.txt"; fail "lab up dx"; }
 [ "$(dx dx | jq '[.vifs[] | select(.state == "available" and .bgp_state == "Established")] | length')" = 2 ] || fail "both VIFs available: $(dx dx)"
 [ "$(dx bgp summary | jq '[.neighbors[] | select(.md5 == true)] | length')" = 2 ] || fail "MD5 on both sessions"
-for i in $(seq 1 50); do
-  [ "$(dx bfd | jq '[.sessions[] | select(.state == "Up")] | length')" = 2 ] && break
-  sleep 0.2
-done
-[ "$(dx bfd | jq '[.sessions[] | select(.state == "Up")] | length')" = 2 ] || fail "BFD Up on both VIFs: $(dx bfd)"
+bfd_up_on_both || fail "BFD Up on both VIFs: $(dx bfd)"
 echo "VIFs: $(dx dx | jq -c '[.vifs[] | {id, vlan, state, bgp_state}]')"
 
 in_node vgw tcpdump -e -n -l -i dx1 -c 2 --immediate-mode 'vlan 102 and icmp' >"$WORK/capture.txt" 2>/dev/null &
@@ -92,11 +95,7 @@ sed 's/^customer_bfd = true$/customer_bfd = true\ncustomer_router = "bird"/' "$T
 lab up "$WORK/dx-bird.toml" >"$WORK/up-bird.txt" || { cat "$WORK/up-bird.txt"; fail "lab up dx with BIRD"; }
 grep -q "password" "$WORK/lab/configs/customer-bird.conf" || fail "BIRD's config has no MD5 password"
 lab exec onprem -- ping -c 3 -i 0.2 -W 2 10.1.0.10 >/dev/null || fail "on-prem does not reach the VPC through BIRD"
-for i in $(seq 1 50); do
-  [ "$(dx bfd | jq '[.sessions[] | select(.state == "Up")] | length')" = 2 ] && break
-  sleep 0.2
-done
-[ "$(dx bfd | jq '[.sessions[] | select(.state == "Up")] | length')" = 2 ] || fail "BFD with BIRD: $(dx bfd)"
+bfd_up_on_both || fail "BFD with BIRD: $(dx bfd)"
 echo "BIRD as the customer router: both VIFs Established, BFD Up, traffic flows"
 lab down >/dev/null
 
